@@ -1,0 +1,26 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Layers, dependencies pointing one way:
+// ProtoWire → ONNXModel → QToolCommands → qtool
+let package = Package(
+    name: "qtool",
+    products: [.executable(name: "qtool", targets: ["qtool"])],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .target(name: "ProtoWire"),
+        .target(name: "ONNXModel", dependencies: ["ProtoWire"]),
+        .target(name: "QToolCommands", dependencies: [
+            "ONNXModel",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "qtool", dependencies: ["QToolCommands"]),
+        .target(name: "_TestSupport", dependencies: ["ONNXModel"], path: "Tests/_TestSupport"),
+        .testTarget(name: "ProtoWireTests", dependencies: ["ProtoWire", "_TestSupport"]),
+        .testTarget(name: "ONNXModelTests", dependencies: ["ONNXModel", "_TestSupport"]),
+        .testTarget(name: "QToolCommandsTests", dependencies: ["QToolCommands", "_TestSupport"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,63 @@
+import ArgumentParser
+import ONNXModel
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// --input and --output, shared by every command that writes a model.
+struct InputOutputOptions: ParsableArguments {
+    @Option(help: "The ONNX model to read (never modified).")
+    var input: String
+
+    @Option(help: "Where to write the result (written to a temporary file, then renamed).")
+    var output: String
+
+    /// qtool never modifies its input: refuse an output that is the input file itself.
+    func checkOutputIsNotInput() throws {
+        if let realInput = FilePath.realPath(input), FilePath.realPath(output) == realInput {
+            throw CommandFailure("\(output): refusing to overwrite the input model; choose another --output")
+        }
+    }
+
+    /// The input and every side file its tensors were read from: no write may land on them.
+    func protectedPaths(of model: Model) -> [String] {
+        let directory = FilePath.directory(of: input)
+        let locations = model.toProto().allTensors().filter(\.isExternal).compactMap { tensor in
+            tensor.externalData.first { $0.key == "location" }?.value
+        }
+        return [input] + Set(locations).sorted().map { directory + "/" + $0 }
+    }
+}
+
+/// Where tensor data goes when a model is written.
+struct ExternalDataOptions: ParsableArguments {
+    @Flag(help: "Move tensors of at least --external-data-threshold bytes into a side file.")
+    var externalData = false
+
+    @Option(help: "Smallest tensor (bytes of raw data) moved to the side file.")
+    var externalDataThreshold: Int = ModelFile.defaultExternalThreshold
+
+    @Option(help: "Side file name, relative to the output (default: <output file name>.data).")
+    var externalDataLocation: String?
+
+    @Flag(help: "Write every tensor inline (fold external data back into the model).")
+    var `internal` = false
+
+    func validate() throws {
+        if externalData && `internal` { throw ValidationError("--external-data and --internal exclude each other") }
+        if externalDataThreshold < 0 { throw ValidationError("--external-data-threshold must be at least 0") }
+        if let location = externalDataLocation, location.isEmpty || location.hasPrefix("/") || location.split(separator: "/").contains("..") {
+            throw ValidationError("--external-data-location must be a file name relative to the output's folder")
+        }
+    }
+
+    var policy: ExternalDataPolicy {
+        if `internal` { return .inline }
+        if externalData { return .external(threshold: externalDataThreshold, location: externalDataLocation) }
+        return .keep
+    }
+}
+
+func printError(_ message: String) { fputs(message + "\n", stderr) }

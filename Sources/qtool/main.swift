@@ -1,0 +1,3 @@
+import QToolCommands
+
+QTool.runMain()
