@@ -2,7 +2,7 @@
 import PackageDescription
 
 // Layers, dependencies pointing one way:
-// ProtoWire → ONNXModel → QToolCommands → qtool
+// ProtoWire → ONNXModel → Runtime → QToolCommands → qtool
 let package = Package(
     name: "qtool",
     products: [.executable(name: "qtool", targets: ["qtool"])],
@@ -12,14 +12,16 @@ let package = Package(
     targets: [
         .target(name: "ProtoWire"),
         .target(name: "ONNXModel", dependencies: ["ProtoWire"]),
+        .target(name: "Runtime", dependencies: ["ONNXModel"]),
         .target(name: "QToolCommands", dependencies: [
-            "ONNXModel",
+            "Runtime",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "qtool", dependencies: ["QToolCommands"]),
         .target(name: "_TestSupport", dependencies: ["ONNXModel"], path: "Tests/_TestSupport"),
         .testTarget(name: "ProtoWireTests", dependencies: ["ProtoWire", "_TestSupport"]),
         .testTarget(name: "ONNXModelTests", dependencies: ["ONNXModel", "_TestSupport"]),
+        .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "_TestSupport"]),
         .testTarget(name: "QToolCommandsTests", dependencies: ["QToolCommands", "_TestSupport"]),
     ],
     swiftLanguageModes: [.v5]

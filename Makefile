@@ -1,0 +1,61 @@
+# qtool — build, test, benchmark. `make` builds the release binary and runs a short demo;
+# `make test` runs the unit tests and the interop tests against onnx/onnxruntime.
+
+SWIFT       ?= swift
+PYTHON      ?= python3
+VENV        := .venv
+VPY         := $(VENV)/bin/python
+RELEASE_BIN := .build/release/qtool
+SHARED      ?= $(abspath ../shared/models)
+DEMO_MODEL  := Fixtures/models/small_cnn.onnx
+DEMO_OUT    := .build/demo
+
+.PHONY: all build debug test unit-test interop-test bench venv fixtures loc clean demo
+
+all: build demo
+
+build:
+	$(SWIFT) build -c release --product qtool
+
+debug:
+	$(SWIFT) build
+
+demo: build
+	@mkdir -p $(DEMO_OUT)
+	@echo "== qtool inspect $(DEMO_MODEL)"
+	@$(RELEASE_BIN) inspect $(DEMO_MODEL)
+	@echo "== qtool convert (lossless round trip through the IR)"
+	@$(RELEASE_BIN) convert --input $(DEMO_MODEL) --output $(DEMO_OUT)/small_cnn.onnx --timings
+	@cmp $(DEMO_MODEL) $(DEMO_OUT)/small_cnn.onnx && echo "round trip: byte-identical"
+
+# The reference oracle: pinned onnx and onnxruntime in a git-ignored venv.
+$(VENV)/.installed: requirements-test.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VPY) -m pip install --quiet --disable-pip-version-check -r requirements-test.txt
+	touch $@
+
+venv: $(VENV)/.installed
+
+unit-test:
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+interop-test: build venv
+	QTOOL=$(abspath $(RELEASE_BIN)) QTOOL_SHARED_MODELS=$(SHARED) $(VPY) -m pytest -q Tests/Interop
+
+test: loc unit-test interop-test
+
+bench: build venv
+	QTOOL=$(abspath $(RELEASE_BIN)) $(VPY) Bench/bench_io.py
+
+fixtures: venv
+	$(VPY) Fixtures/gen/make_fixtures.py
+
+# Line budget: no hand-written Swift file over 600 lines.
+loc:
+	@over=$$(find Sources Tests -name '*.swift' -exec wc -l {} + | awk '$$2 != "total" && $$1 > 600 {print $$2 " (" $$1 " lines)"}'); \
+	if [ -n "$$over" ]; then echo "files over 600 lines:"; echo "$$over"; exit 1; fi; \
+	echo "loc: $$(cat $$(find Sources -name '*.swift') | wc -l) lines in Sources, no file over 600"
+
+clean:
+	rm -rf .build $(VENV) .bench

@@ -1,0 +1,121 @@
+import ONNXModel
+
+/// One node ready to run: its kernel and the slots it reads, writes and frees afterwards.
+final class Step {
+    let node: Node
+    let kernel: OpKernel
+    let inputs: [Int?]
+    let outputs: [Int?]
+    var release: [Int] = []
+
+    init(node: Node, kernel: OpKernel, inputs: [Int?], outputs: [Int?]) {
+        self.node = node
+        self.kernel = kernel
+        self.inputs = inputs
+        self.outputs = outputs
+    }
+}
+
+/// A graph turned into steps over numbered slots, with its memory plan.
+public final class CompiledGraph {
+    public let inputNames: [String]
+    public let outputNames: [String]
+    let inputInfos: [ValueInfoProto?]
+    var slotNames: [String] = []
+    var slotOf: [String: Int] = [:]
+    var inputSlots: [Int] = []
+    var outputSlots: [Int] = []
+    var captures: [(name: String, slot: Int)] = []
+    var constants: [(slot: Int, tensor: Tensor)] = []
+    var constantSlots: [String: Int] = [:]
+    var steps: [Step] = []
+
+    init(inputs: [ValueInfoProto], outputs: [ValueInfoProto]) {
+        inputNames = inputs.map { $0.name ?? "" }
+        inputInfos = inputs
+        outputNames = outputs.map { $0.name ?? "" }
+    }
+
+    func slot(_ name: String) -> Int {
+        if let slot = slotOf[name] { return slot }
+        slotOf[name] = slotNames.count
+        slotNames.append(name)
+        return slotNames.count - 1
+    }
+}
+
+/// Builds CompiledGraphs: kernels from the registry, slots, captures and release points.
+struct GraphCompiler {
+    let opsets: [String: Int64]
+
+    func compile(_ graph: Graph, outer: Set<String>) throws -> CompiledGraph {
+        let compiled = CompiledGraph(inputs: graph.inputs, outputs: graph.outputs)
+        for tensor in graph.initializers {
+            let name = tensor.name ?? ""
+            let slot = compiled.slot(name)
+            compiled.constants.append((slot, try Tensor(proto: tensor)))
+            compiled.constantSlots[name] = slot
+        }
+        compiled.inputSlots = compiled.inputNames.map(compiled.slot)
+        var defined = Set(compiled.inputNames).union(compiled.constantSlots.keys)
+        var lastUse: [Int: Int] = [:]
+        for (index, node) in graph.nodes.enumerated() {
+            let visible = defined.union(outer)
+            let kernel = try makeKernel(node, visible: visible)
+            var inputs: [Int?] = []
+            for name in node.inputs {
+                guard !name.isEmpty else { inputs.append(nil); continue }
+                inputs.append(try use(name, by: node, defined: defined, outer: outer, in: compiled))
+            }
+            for name in node.implicitInputs {
+                _ = try use(name, by: node, defined: defined, outer: outer, in: compiled)
+            }
+            for slot in inputs.compactMap({ $0 }) { lastUse[slot] = index }
+            for name in node.implicitInputs { lastUse[compiled.slotOf[name]!] = index }
+            let outputs: [Int?] = node.outputs.map { $0.isEmpty ? nil : compiled.slot($0) }
+            for slot in outputs.compactMap({ $0 }) where lastUse[slot] == nil { lastUse[slot] = index }
+            defined.formUnion(node.outputs.filter { !$0.isEmpty })
+            compiled.steps.append(Step(node: node, kernel: kernel, inputs: inputs, outputs: outputs))
+        }
+        compiled.outputSlots = try compiled.outputNames.map { name in
+            guard defined.contains(name) || outer.contains(name) else {
+                throw RuntimeError.invalidModel("graph output '\(name)' is never computed")
+            }
+            if !defined.contains(name) { _ = captureIfNeeded(name, in: compiled) }
+            return compiled.slot(name)
+        }
+        let kept = Set(compiled.outputSlots)
+        for (slot, index) in lastUse where !kept.contains(slot) {
+            compiled.steps[index].release.append(slot)
+        }
+        return compiled
+    }
+
+    private func use(_ name: String, by node: Node, defined: Set<String>, outer: Set<String>,
+                     in compiled: CompiledGraph) throws -> Int {
+        if defined.contains(name) { return compiled.slot(name) }
+        guard outer.contains(name) else {
+            throw RuntimeError.invalidModel("node '\(node.label)' (\(node.opType)) reads '\(name)', which is not computed before it")
+        }
+        return captureIfNeeded(name, in: compiled)
+    }
+
+    private func captureIfNeeded(_ name: String, in compiled: CompiledGraph) -> Int {
+        if let slot = compiled.slotOf[name] { return slot }
+        let slot = compiled.slot(name)
+        compiled.captures.append((name, slot))
+        return slot
+    }
+
+    private func makeKernel(_ node: Node, visible: Set<String>) throws -> OpKernel {
+        let domain = node.normalizedDomain
+        guard let opset = opsets[domain] else {
+            throw RuntimeError.unsupported("node '\(node.label)' (\(node.opType)): the model imports no opset for domain '\(domain)'")
+        }
+        let kernelType = try KernelRegistry.lookup(op: node.opType, domain: domain, opset: Int(opset), node: node.label)
+        let kernelNode = KernelNode(node: node, opset: Int(opset)) { subgraph in
+            try self.compile(subgraph, outer: visible)
+        }
+        return try kernelType.init(kernelNode)
+    }
+}

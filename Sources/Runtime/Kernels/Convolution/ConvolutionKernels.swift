@@ -1,0 +1,5 @@
+// The Convolution family: its registry lines (one per op and since-version).
+extension KernelRegistry {
+    static let convolutionKernels: [Entry] = [
+    ]
+}

@@ -1,0 +1,5 @@
+// The Elementwise family: its registry lines (one per op and since-version).
+extension KernelRegistry {
+    static let elementwiseKernels: [Entry] = [
+    ]
+}

@@ -1,0 +1,5 @@
+// The Normalization family: its registry lines (one per op and since-version).
+extension KernelRegistry {
+    static let normalizationKernels: [Entry] = [
+    ]
+}

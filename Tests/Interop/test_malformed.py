@@ -1,0 +1,125 @@
+"""6. Malformed input: truncated and corrupted files never crash or hang qtool."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import subprocess
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import onnx
+import pytest
+
+from interop_util import FIXTURES_DIR, run_qtool
+
+TIMEOUT = 20.0
+TRUNCATIONS = 50
+CORRUPTIONS = 120          # per fixture; 360 in all
+FIXTURES = ["small_cnn.onnx", "subgraphs.onnx", "tensor_types.onnx"]
+WORKERS = max(1, min(4, os.cpu_count() or 1))
+
+
+def is_protobuf(data: bytes) -> bool:
+    try:
+        onnx.load_model_from_string(data)
+        return True
+    except Exception:
+        return False
+
+
+def cases(data: bytes, seed: int):
+    n = len(data)
+    cuts = sorted({round(i * n / TRUNCATIONS) for i in range(TRUNCATIONS)} | {1, n - 1})
+    for c in cuts:
+        yield f"truncate@{c}", data[:c]
+    rng = random.Random(seed)
+    for i in range(CORRUPTIONS):
+        pos = rng.randrange(n)
+        b = bytearray(data)
+        b[pos] ^= rng.randrange(1, 256)
+        yield f"corrupt{i}@{pos}={b[pos]:#04x}", bytes(b)
+
+
+def check_case(work: Path, label: str, data: bytes) -> list[str]:
+    """Runs convert and inspect on one damaged file; returns problems found."""
+    problems = []
+    d = work / label.replace("@", "_").replace("=", "_")
+    in_dir, out_dir = d / "in", d / "out"
+    in_dir.mkdir(parents=True)
+    out_dir.mkdir()
+    inp = in_dir / "damaged.onnx"
+    inp.write_bytes(data)
+    valid_pb = None
+
+    def protobuf_ok() -> bool:
+        nonlocal valid_pb
+        if valid_pb is None:
+            valid_pb = is_protobuf(data)
+        return valid_pb
+
+    def run(*args):
+        try:
+            return run_qtool(*args, timeout=TIMEOUT)
+        except subprocess.TimeoutExpired:
+            problems.append(f"{label}: `qtool {' '.join(map(str, args))}` timed out after {TIMEOUT}s")
+            return None
+
+    def check_failure(cmd: str, p) -> None:
+        lines = p.stderr_text.strip("\n").splitlines()
+        if len(lines) != 1 or not lines[0].startswith("qtool: error:"):
+            problems.append(f"{label}: {cmd} exit 1 but stderr is not one 'qtool: error:' line: "
+                            f"{p.stderr_text[:300]!r}")
+
+    out = out_dir / "out.onnx"
+    p = run("convert", "--input", inp, "--output", out)
+    if p is not None:
+        if p.returncode == 1:
+            check_failure("convert", p)
+            left = os.listdir(out_dir)
+            if left:
+                problems.append(f"{label}: convert failed but left {left} in the output folder")
+        elif p.returncode == 0:
+            if not protobuf_ok():
+                problems.append(f"{label}: convert exit 0 on a file that is not a valid protobuf")
+            try:
+                onnx.load(str(out), load_external_data=False)
+            except Exception as e:  # noqa: BLE001
+                problems.append(f"{label}: convert exit 0 but onnx cannot load the output: {e}")
+        else:
+            problems.append(f"{label}: convert exit {p.returncode} (want 0 or 1); "
+                            f"stderr {p.stderr_text[:300]!r}")
+
+    p = run("inspect", inp, "--json")
+    if p is not None:
+        if p.returncode == 1:
+            check_failure("inspect", p)
+        elif p.returncode == 0:
+            if not protobuf_ok():
+                problems.append(f"{label}: inspect exit 0 on a file that is not a valid protobuf")
+            try:
+                json.loads(p.stdout_text)
+            except json.JSONDecodeError:
+                problems.append(f"{label}: inspect exit 0 but stdout is not JSON")
+        else:
+            problems.append(f"{label}: inspect exit {p.returncode} (want 0 or 1); "
+                            f"stderr {p.stderr_text[:300]!r}")
+    if not problems:
+        for f in out_dir.iterdir():
+            f.unlink()
+    return problems
+
+
+@pytest.mark.parametrize("name", FIXTURES)
+def test_truncated_and_corrupted(qtool, tmp_path, name):
+    data = (FIXTURES_DIR / name).read_bytes()
+    seed = sum(name.encode())  # fixed per fixture
+    all_cases = list(cases(data, seed))
+    assert len(all_cases) >= TRUNCATIONS + CORRUPTIONS - 5
+    with ThreadPoolExecutor(WORKERS) as pool:
+        results = list(pool.map(lambda c: check_case(tmp_path, *c), all_cases))
+    problems = [p for r in results for p in r]
+    if problems:
+        shown = "\n".join(problems[:25])
+        pytest.fail(f"{len(problems)} problems over {len(all_cases)} damaged copies of {name}:\n{shown}")
