@@ -12,7 +12,9 @@ let package = Package(
     targets: [
         .target(name: "ProtoWire"),
         .target(name: "ONNXModel", dependencies: ["ProtoWire"]),
-        .target(name: "Runtime", dependencies: ["ONNXModel"]),
+        // Hot float kernels (GEMM microkernels with runtime AVX-512/AVX2 dispatch).
+        .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3"])]),
+        .target(name: "Runtime", dependencies: ["ONNXModel", "CKernels"]),
         .target(name: "QToolCommands", dependencies: [
             "Runtime",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

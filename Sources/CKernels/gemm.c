@@ -1,0 +1,189 @@
+// Blocked single-precision GEMM: panels of A (MR rows) and B (NR columns) are packed
+// contiguously, then a register-blocked microkernel accumulates MR×NR tiles with FMA.
+#include "CKernels.h"
+#include <stdlib.h>
+#include <string.h>
+
+#define KC 256
+#define MC 120
+
+typedef void (*microkernel_fn)(int k, const float *a, const float *b, float *c, int ldc, int accumulate);
+
+static inline float load_a(const float *A, int lda, int transA, int i, int k) {
+    return transA ? A[(size_t)k * lda + i] : A[(size_t)i * lda + k];
+}
+
+static inline float load_b(const float *B, int ldb, int transB, int k, int j) {
+    return transB ? B[(size_t)j * ldb + k] : B[(size_t)k * ldb + j];
+}
+
+void qt_sgemm_reference(int M, int N, int K, const float *A, int lda, int transA,
+                        const float *B, int ldb, int transB, float *C, int ldc, int accumulate) {
+    for (int i = 0; i < M; i++) {
+        for (int j = 0; j < N; j++) {
+            float sum = 0;
+            for (int k = 0; k < K; k++) sum += load_a(A, lda, transA, i, k) * load_b(B, ldb, transB, k, j);
+            C[(size_t)i * ldc + j] = accumulate ? C[(size_t)i * ldc + j] + sum : sum;
+        }
+    }
+}
+
+// A panel: for each k, MR consecutive row values (zero past the last row).
+static void pack_a(int mr, int rows, int kc, const float *A, int lda, int transA, int i0, int k0, float *out) {
+    for (int k = 0; k < kc; k++) {
+        for (int r = 0; r < mr; r++) {
+            out[k * mr + r] = r < rows ? load_a(A, lda, transA, i0 + r, k0 + k) : 0.0f;
+        }
+    }
+}
+
+// A B panel: for each k, NR consecutive column values (zero past the last column).
+static void pack_b(int nr, int cols, int kc, const float *B, int ldb, int transB, int k0, int j0, float *out) {
+    if (!transB && cols == nr) {
+        for (int k = 0; k < kc; k++) memcpy(out + k * nr, B + (size_t)(k0 + k) * ldb + j0, sizeof(float) * nr);
+        return;
+    }
+    for (int k = 0; k < kc; k++) {
+        for (int c = 0; c < nr; c++) {
+            out[k * nr + c] = c < cols ? load_b(B, ldb, transB, k0 + k, j0 + c) : 0.0f;
+        }
+    }
+}
+
+// ---- AVX-512: 6×32 tile in 12 zmm accumulators ------------------------------------------
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+__attribute__((target("avx512f")))
+static void micro_avx512(int k, const float *a, const float *b, float *c, int ldc, int accumulate) {
+    __m512 c00 = _mm512_setzero_ps(), c01 = _mm512_setzero_ps(), c10 = _mm512_setzero_ps(), c11 = _mm512_setzero_ps();
+    __m512 c20 = _mm512_setzero_ps(), c21 = _mm512_setzero_ps(), c30 = _mm512_setzero_ps(), c31 = _mm512_setzero_ps();
+    __m512 c40 = _mm512_setzero_ps(), c41 = _mm512_setzero_ps(), c50 = _mm512_setzero_ps(), c51 = _mm512_setzero_ps();
+    for (int p = 0; p < k; p++) {
+        __m512 b0 = _mm512_loadu_ps(b), b1 = _mm512_loadu_ps(b + 16);
+        __m512 a0 = _mm512_set1_ps(a[0]), a1 = _mm512_set1_ps(a[1]), a2 = _mm512_set1_ps(a[2]);
+        c00 = _mm512_fmadd_ps(a0, b0, c00); c01 = _mm512_fmadd_ps(a0, b1, c01);
+        c10 = _mm512_fmadd_ps(a1, b0, c10); c11 = _mm512_fmadd_ps(a1, b1, c11);
+        c20 = _mm512_fmadd_ps(a2, b0, c20); c21 = _mm512_fmadd_ps(a2, b1, c21);
+        __m512 a3 = _mm512_set1_ps(a[3]), a4 = _mm512_set1_ps(a[4]), a5 = _mm512_set1_ps(a[5]);
+        c30 = _mm512_fmadd_ps(a3, b0, c30); c31 = _mm512_fmadd_ps(a3, b1, c31);
+        c40 = _mm512_fmadd_ps(a4, b0, c40); c41 = _mm512_fmadd_ps(a4, b1, c41);
+        c50 = _mm512_fmadd_ps(a5, b0, c50); c51 = _mm512_fmadd_ps(a5, b1, c51);
+        a += 6; b += 32;
+    }
+    __m512 acc[12] = {c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51};
+    for (int r = 0; r < 6; r++) {
+        float *row = c + (size_t)r * ldc;
+        if (accumulate) {
+            acc[2 * r] = _mm512_add_ps(acc[2 * r], _mm512_loadu_ps(row));
+            acc[2 * r + 1] = _mm512_add_ps(acc[2 * r + 1], _mm512_loadu_ps(row + 16));
+        }
+        _mm512_storeu_ps(row, acc[2 * r]);
+        _mm512_storeu_ps(row + 16, acc[2 * r + 1]);
+    }
+}
+
+// ---- AVX2 + FMA: 6×16 tile in 12 ymm accumulators -----------------------------------------
+__attribute__((target("avx2,fma")))
+static void micro_avx2(int k, const float *a, const float *b, float *c, int ldc, int accumulate) {
+    __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps(), c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
+    __m256 c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps(), c30 = _mm256_setzero_ps(), c31 = _mm256_setzero_ps();
+    __m256 c40 = _mm256_setzero_ps(), c41 = _mm256_setzero_ps(), c50 = _mm256_setzero_ps(), c51 = _mm256_setzero_ps();
+    for (int p = 0; p < k; p++) {
+        __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8);
+        __m256 a0 = _mm256_broadcast_ss(a), a1 = _mm256_broadcast_ss(a + 1), a2 = _mm256_broadcast_ss(a + 2);
+        c00 = _mm256_fmadd_ps(a0, b0, c00); c01 = _mm256_fmadd_ps(a0, b1, c01);
+        c10 = _mm256_fmadd_ps(a1, b0, c10); c11 = _mm256_fmadd_ps(a1, b1, c11);
+        c20 = _mm256_fmadd_ps(a2, b0, c20); c21 = _mm256_fmadd_ps(a2, b1, c21);
+        __m256 a3 = _mm256_broadcast_ss(a + 3), a4 = _mm256_broadcast_ss(a + 4), a5 = _mm256_broadcast_ss(a + 5);
+        c30 = _mm256_fmadd_ps(a3, b0, c30); c31 = _mm256_fmadd_ps(a3, b1, c31);
+        c40 = _mm256_fmadd_ps(a4, b0, c40); c41 = _mm256_fmadd_ps(a4, b1, c41);
+        c50 = _mm256_fmadd_ps(a5, b0, c50); c51 = _mm256_fmadd_ps(a5, b1, c51);
+        a += 6; b += 16;
+    }
+    __m256 acc[12] = {c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51};
+    for (int r = 0; r < 6; r++) {
+        float *row = c + (size_t)r * ldc;
+        if (accumulate) {
+            acc[2 * r] = _mm256_add_ps(acc[2 * r], _mm256_loadu_ps(row));
+            acc[2 * r + 1] = _mm256_add_ps(acc[2 * r + 1], _mm256_loadu_ps(row + 8));
+        }
+        _mm256_storeu_ps(row, acc[2 * r]);
+        _mm256_storeu_ps(row + 8, acc[2 * r + 1]);
+    }
+}
+#endif
+
+// ---- Portable: 6×8 tile ----------------------------------------------------------------------
+static void micro_portable(int k, const float *a, const float *b, float *c, int ldc, int accumulate) {
+    float acc[6][8] = {{0}};
+    for (int p = 0; p < k; p++) {
+        for (int r = 0; r < 6; r++)
+            for (int j = 0; j < 8; j++) acc[r][j] += a[r] * b[j];
+        a += 6; b += 8;
+    }
+    for (int r = 0; r < 6; r++)
+        for (int j = 0; j < 8; j++) c[(size_t)r * ldc + j] = accumulate ? c[(size_t)r * ldc + j] + acc[r][j] : acc[r][j];
+}
+
+typedef struct { microkernel_fn fn; int nr; const char *name; } microkernel;
+
+static microkernel select_kernel(void) {
+#if defined(__x86_64__)
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f")) return (microkernel){micro_avx512, 32, "avx512"};
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return (microkernel){micro_avx2, 16, "avx2"};
+#endif
+    return (microkernel){micro_portable, 8, "portable"};
+}
+
+const char *qt_sgemm_kernel_name(void) { return select_kernel().name; }
+
+void qt_sgemm(int M, int N, int K, const float *A, int lda, int transA,
+              const float *B, int ldb, int transB, float *C, int ldc, int accumulate) {
+    if (M <= 0 || N <= 0) return;
+    if (K <= 0) {
+        if (!accumulate) for (int i = 0; i < M; i++) memset(C + (size_t)i * ldc, 0, sizeof(float) * N);
+        return;
+    }
+    const microkernel kernel = select_kernel();
+    const int MR = 6, NR = kernel.nr;
+    const int n_panels = (N + NR - 1) / NR;
+    float *bpack = aligned_alloc(64, sizeof(float) * (size_t)KC * NR * n_panels + 64);
+    float *apack = aligned_alloc(64, sizeof(float) * (size_t)KC * MC + 64);
+    float tile[6 * 32];
+    for (int k0 = 0; k0 < K; k0 += KC) {
+        const int kc = K - k0 < KC ? K - k0 : KC;
+        const int acc = accumulate || k0 > 0;
+        for (int p = 0; p < n_panels; p++) {
+            const int j0 = p * NR, cols = N - j0 < NR ? N - j0 : NR;
+            pack_b(NR, cols, kc, B, ldb, transB, k0, j0, bpack + (size_t)p * kc * NR);
+        }
+        for (int i0 = 0; i0 < M; i0 += MC) {
+            const int mc = M - i0 < MC ? M - i0 : MC;
+            for (int r0 = 0; r0 < mc; r0 += MR) {
+                const int rows = mc - r0 < MR ? mc - r0 : MR;
+                pack_a(MR, rows, kc, A, lda, transA, i0 + r0, k0, apack + (size_t)r0 * kc);
+            }
+            for (int p = 0; p < n_panels; p++) {
+                const int j0 = p * NR, cols = N - j0 < NR ? N - j0 : NR;
+                const float *bp = bpack + (size_t)p * kc * NR;
+                for (int r0 = 0; r0 < mc; r0 += MR) {
+                    const int rows = mc - r0 < MR ? mc - r0 : MR;
+                    float *c = C + (size_t)(i0 + r0) * ldc + j0;
+                    if (rows == MR && cols == NR) {
+                        kernel.fn(kc, apack + (size_t)r0 * kc, bp, c, ldc, acc);
+                    } else {
+                        // Edge tile: compute the full tile aside, then copy the valid part.
+                        kernel.fn(kc, apack + (size_t)r0 * kc, bp, tile, NR, 0);
+                        for (int r = 0; r < rows; r++)
+                            for (int j = 0; j < cols; j++)
+                                c[(size_t)r * ldc + j] = acc ? c[(size_t)r * ldc + j] + tile[r * NR + j] : tile[r * NR + j];
+                    }
+                }
+            }
+        }
+    }
+    free(apack);
+    free(bpack);
+}

@@ -1,0 +1,32 @@
+#ifndef QTOOL_CKERNELS_H
+#define QTOOL_CKERNELS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/// C = A·B (accumulate == 0) or C += A·B (accumulate != 0), single-threaded, float32.
+/// A is M×K (row stride lda), or K×M when transA; B is K×N (row stride ldb), or N×K when transB.
+/// Uses AVX-512 or AVX2+FMA when the CPU has them, a portable loop otherwise.
+void qt_sgemm(int M, int N, int K,
+              const float *A, int lda, int transA,
+              const float *B, int ldb, int transB,
+              float *C, int ldc, int accumulate);
+
+/// The same product by the plain triple loop: the reference the fast path is tested against.
+void qt_sgemm_reference(int M, int N, int K,
+                        const float *A, int lda, int transA,
+                        const float *B, int ldb, int transB,
+                        float *C, int ldc, int accumulate);
+
+/// Which microkernel qt_sgemm uses on this CPU: "avx512", "avx2" or "portable".
+const char *qt_sgemm_kernel_name(void);
+
+/// Depthwise 2-D convolution of one channel plane: out[oh][ow] = bias + Σ w[kh][kw]·in[...],
+/// with zero padding. Output rows oh in [oh_begin, oh_end).
+void qt_depthwise_plane(const float *input, int in_h, int in_w,
+                        const float *weight, int k_h, int k_w,
+                        float bias, float *output, int out_h, int out_w,
+                        int stride_h, int stride_w, int pad_top, int pad_left,
+                        int dilation_h, int dilation_w);
+
+#endif

@@ -1,0 +1,51 @@
+import CKernels
+
+/// Float matrix products on the C microkernels, split across threads.
+public enum GEMM {
+    /// C[M×N] = A·B, or C += A·B when `accumulate`. A is M×K (K×M when `transA`), B is K×N
+    /// (N×K when `transB`); leading dimensions are row strides in elements.
+    public static func multiply(m: Int, n: Int, k: Int,
+                                a: UnsafePointer<Float>, lda: Int, transA: Bool = false,
+                                b: UnsafePointer<Float>, ldb: Int, transB: Bool = false,
+                                c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool = false,
+                                threads: Int = 1) {
+        guard m > 0 && n > 0 else { return }
+        // Below ~1 MFLOP per thread, the threads cost more than they save.
+        let work = m * n * max(k, 1)
+        let workers = min(threads, max(1, work / 500_000))
+        if workers <= 1 {
+            call(m, n, k, a, lda, transA, b, ldb, transB, c, ldc, accumulate)
+        } else if n >= m {
+            // Split columns in multiples of the widest microkernel tile.
+            let blocks = (n + 31) / 32
+            parallelRanges(blocks, threads: workers) { range in
+                let j0 = range.lowerBound * 32, j1 = min(n, range.upperBound * 32)
+                call(m, j1 - j0, k, a, lda, transA, b + (transB ? j0 * ldb : j0), ldb, transB, c + j0, ldc, accumulate)
+            }
+        } else {
+            let blocks = (m + 5) / 6
+            parallelRanges(blocks, threads: workers) { range in
+                let i0 = range.lowerBound * 6, i1 = min(m, range.upperBound * 6)
+                call(i1 - i0, n, k, a + (transA ? i0 : i0 * lda), lda, transA, b, ldb, transB, c + i0 * ldc, ldc, accumulate)
+            }
+        }
+    }
+
+    /// The plain triple loop, for tests of the fast path.
+    public static func reference(m: Int, n: Int, k: Int,
+                                 a: UnsafePointer<Float>, lda: Int, transA: Bool = false,
+                                 b: UnsafePointer<Float>, ldb: Int, transB: Bool = false,
+                                 c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool = false) {
+        qt_sgemm_reference(Int32(m), Int32(n), Int32(k), a, Int32(lda), transA ? 1 : 0, b, Int32(ldb), transB ? 1 : 0,
+                           c, Int32(ldc), accumulate ? 1 : 0)
+    }
+
+    public static var kernelName: String { String(cString: qt_sgemm_kernel_name()) }
+
+    private static func call(_ m: Int, _ n: Int, _ k: Int, _ a: UnsafePointer<Float>, _ lda: Int, _ transA: Bool,
+                             _ b: UnsafePointer<Float>, _ ldb: Int, _ transB: Bool,
+                             _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ accumulate: Bool) {
+        qt_sgemm(Int32(m), Int32(n), Int32(k), a, Int32(lda), transA ? 1 : 0, b, Int32(ldb), transB ? 1 : 0,
+                 c, Int32(ldc), accumulate ? 1 : 0)
+    }
+}

@@ -1,0 +1,103 @@
+/// MatMul with numpy semantics: 1-D operands promoted, batch dimensions broadcast.
+struct MatMulKernel: OpKernel {
+    let node: KernelNode
+
+    init(_ node: KernelNode) throws { self.node = node }
+
+    func run(_ inputs: [Tensor?], _ context: ExecutionContext) throws -> [Tensor?] {
+        guard let a = inputs[0], let b = inputs[1] else { throw node.failure("needs two inputs") }
+        guard a.type == .float, b.type == .float else {
+            throw node.failure("supports float inputs, got \(a.type) and \(b.type)")
+        }
+        return [try MatMulKernel.multiply(a, b, threads: context.threads, node: node)]
+    }
+
+    static func multiply(_ a: Tensor, _ b: Tensor, threads: Int, node: KernelNode) throws -> Tensor {
+        guard a.rank >= 1, b.rank >= 1 else { throw node.failure("MatMul needs operands of rank >= 1") }
+        let aShape = a.rank == 1 ? [1, a.shape[0]] : a.shape
+        let bShape = b.rank == 1 ? [b.shape[0], 1] : b.shape
+        let m = aShape[aShape.count - 2], k = aShape[aShape.count - 1]
+        let n = bShape[bShape.count - 1]
+        guard bShape[bShape.count - 2] == k else {
+            throw node.failure("shapes \(a.shape) and \(b.shape) do not fit: inner dimensions \(k) and \(bShape[bShape.count - 2])")
+        }
+        let aBatch = Array(aShape.dropLast(2)), bBatch = Array(bShape.dropLast(2))
+        guard let batch = Shapes.broadcast([aBatch, bBatch]) else {
+            throw node.failure("batch dimensions \(aBatch) and \(bBatch) do not broadcast")
+        }
+        var outShape = batch + [m, n]
+        if a.rank == 1 { outShape.remove(at: outShape.count - 2) }
+        if b.rank == 1 { outShape.removeLast() }
+        let output = Tensor(uninitialized: .float, shape: outShape)
+        let pa = a.elements(Float.self).baseAddress!, pb = b.elements(Float.self).baseAddress!
+        let pc = output.mutableElements(Float.self).baseAddress!
+        let batchCount = Shapes.count(batch)
+        if bBatch.allSatisfy({ $0 == 1 }) && aBatch == batch {
+            // [.., M, K] × [K, N]: one product with all batches stacked as rows.
+            GEMM.multiply(m: batchCount * m, n: n, k: k, a: pa, lda: k, b: pb, ldb: n, c: pc, ldc: n, threads: threads)
+            return output
+        }
+        let aStrides = Shapes.broadcastStrides(aBatch, to: batch), bStrides = Shapes.broadcastStrides(bBatch, to: batch)
+        let batchStrides = Shapes.strides(batch)
+        func offsets(_ index: Int) -> (Int, Int) {
+            var rest = index, aOffset = 0, bOffset = 0
+            for axis in batch.indices {
+                let coordinate = rest / batchStrides[axis]
+                rest %= batchStrides[axis]
+                aOffset += coordinate * aStrides[axis]
+                bOffset += coordinate * bStrides[axis]
+            }
+            return (aOffset * m * k, bOffset * k * n)
+        }
+        // Many small products: one thread each; few large ones: threads inside each product.
+        let inner = batchCount >= threads ? 1 : threads
+        parallelRanges(batchCount, threads: batchCount >= threads ? threads : 1) { range in
+            for index in range {
+                let (aOffset, bOffset) = offsets(index)
+                GEMM.multiply(m: m, n: n, k: k, a: pa + aOffset, lda: k, b: pb + bOffset, ldb: n,
+                              c: pc + index * m * n, ldc: n, threads: inner)
+            }
+        }
+        return output
+    }
+}
+
+/// Gemm: Y = alpha·A'·B' + beta·C, with C broadcast to [M, N].
+struct GemmKernel: OpKernel {
+    let node: KernelNode
+    let alpha: Float, beta: Float
+    let transA: Bool, transB: Bool
+
+    init(_ node: KernelNode) throws {
+        self.node = node
+        alpha = node.float("alpha", default: 1)
+        beta = node.float("beta", default: 1)
+        transA = node.int("transA", default: 0) != 0
+        transB = node.int("transB", default: 0) != 0
+    }
+
+    func run(_ inputs: [Tensor?], _ context: ExecutionContext) throws -> [Tensor?] {
+        guard let a = inputs[0], let b = inputs[1], a.rank == 2, b.rank == 2 else { throw node.failure("A and B must be 2-D") }
+        guard a.type == .float, b.type == .float else { throw node.failure("supports float inputs, got \(a.type)") }
+        let m = transA ? a.shape[1] : a.shape[0], k = transA ? a.shape[0] : a.shape[1]
+        let n = transB ? b.shape[0] : b.shape[1], kb = transB ? b.shape[1] : b.shape[0]
+        guard k == kb else { throw node.failure("A' is \(m)×\(k) but B' is \(kb)×\(n)") }
+        let output = Tensor(uninitialized: .float, shape: [m, n])
+        let y = output.mutableElements(Float.self)
+        GEMM.multiply(m: m, n: n, k: k, a: a.elements(Float.self).baseAddress!, lda: a.shape[1], transA: transA,
+                      b: b.elements(Float.self).baseAddress!, ldb: b.shape[1], transB: transB,
+                      c: y.baseAddress!, ldc: n, threads: context.threads)
+        if alpha != 1 { for i in y.indices { y[i] *= alpha } }
+        if inputs.count > 2, let c = inputs[2], beta != 0 {
+            guard c.type == .float, Shapes.broadcast([c.shape, [m, n]]) == [m, n] else {
+                throw node.failure("C of shape \(c.shape) does not broadcast to [\(m), \(n)]")
+            }
+            let strides = Shapes.broadcastStrides(c.shape, to: [m, n])
+            let values = c.elements(Float.self)
+            for i in 0..<m {
+                for j in 0..<n { y[i * n + j] += beta * values[i * strides[0] + j * strides[1]] }
+            }
+        }
+        return [output]
+    }
+}

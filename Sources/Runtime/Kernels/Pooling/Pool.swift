@@ -1,0 +1,170 @@
+import ONNXModel
+
+/// MaxPool and AveragePool over 1 to 3 spatial axes (fewer axes are padded to three with
+/// size-1 windows, so one loop nest serves all).
+struct PoolKernel: OpKernel {
+    enum Mode { case max, average }
+
+    let node: KernelNode
+    let mode: Mode
+    let geometry: WindowGeometry
+    let countIncludePad: Bool
+    let columnMajorIndices: Bool
+
+    init(_ node: KernelNode) throws {
+        self.node = node
+        mode = node.opType == "MaxPool" ? .max : .average
+        geometry = try WindowGeometry(node)
+        countIncludePad = node.int("count_include_pad", default: 0) != 0
+        columnMajorIndices = node.int("storage_order", default: 0) != 0
+        guard geometry.kernelShape != nil else { throw node.failure("kernel_shape is required") }
+    }
+
+    func run(_ inputs: [Tensor?], _ context: ExecutionContext) throws -> [Tensor?] {
+        guard let x = inputs[0] else { throw node.failure("needs an input") }
+        if mode == .max && (x.type == .uint8 || x.type == .int8) {
+            // 8-bit values are exact in float: pool there and convert back.
+            var results = try run([x.convertedToFloat()] + inputs.dropFirst(), context)
+            results[0] = results[0]?.convertedFromFloat(to: x.type)
+            return results
+        }
+        guard x.type == .float else { throw node.failure("supports float (and 8-bit MaxPool) inputs, got \(x.type)") }
+        guard (3...5).contains(x.rank) else { throw node.failure("supports 1 to 3 spatial axes, got input \(x.shape)") }
+        let w = try geometry.resolve(input: Array(x.shape.dropFirst(2)), kernel: nil, node: node)
+        let planes = x.shape[0] * x.shape[1]
+        let output = Tensor(uninitialized: .float, shape: Array(x.shape.prefix(2)) + w.output)
+        let wantsIndices = mode == .max && node.outputCount > 1
+        let indices = wantsIndices ? Tensor(uninitialized: .int64, shape: output.shape) : nil
+        let window = Window3D(w)
+        let source = x.elements(Float.self).baseAddress!, target = output.mutableElements(Float.self).baseAddress!
+        let indexTarget = indices?.mutableElements(Int64.self).baseAddress
+        parallelRanges(planes, threads: context.threads, minimumPerThread: 4) { range in
+            for plane in range {
+                pool(source + plane * window.inCount, into: target + plane * window.outCount, window: window,
+                     indices: indexTarget.map { $0 + plane * window.outCount }, indexBase: plane * window.inCount)
+            }
+        }
+        return indices.map { [output, $0] } ?? [output]
+    }
+
+    private func pool(_ input: UnsafePointer<Float>, into output: UnsafeMutablePointer<Float>, window w: Window3D,
+                      indices: UnsafeMutablePointer<Int64>?, indexBase: Int) {
+        var out = 0
+        for od in 0..<w.output[0] {
+            let d0 = od * w.stride[0] - w.padBegin[0]
+            for oh in 0..<w.output[1] {
+                let h0 = oh * w.stride[1] - w.padBegin[1]
+                for ow in 0..<w.output[2] {
+                    let w0 = ow * w.stride[2] - w.padBegin[2]
+                    var best = -Float.infinity, bestIndex = 0, sum: Float = 0, valid = 0, padded = 0
+                    for kd in 0..<w.kernel[0] {
+                        let d = d0 + kd * w.dilation[0]
+                        for kh in 0..<w.kernel[1] {
+                            let h = h0 + kh * w.dilation[1]
+                            for kw in 0..<w.kernel[2] {
+                                let x = w0 + kw * w.dilation[2]
+                                if w.withinPadding(d, h, x) { padded += 1 }
+                                guard d >= 0, d < w.input[0], h >= 0, h < w.input[1], x >= 0, x < w.input[2] else { continue }
+                                let offset = (d * w.input[1] + h) * w.input[2] + x
+                                let value = input[offset]
+                                valid += 1
+                                sum += value
+                                if value > best || (best.isNaN == false && value.isNaN) { best = value; bestIndex = offset }
+                            }
+                        }
+                    }
+                    if mode == .max {
+                        output[out] = best
+                        if let indices { indices[out] = Int64(indexBase + w.storageIndex(bestIndex, columnMajor: columnMajorIndices)) }
+                    } else {
+                        output[out] = sum / Float(max(countIncludePad ? padded : valid, 1))
+                    }
+                    out += 1
+                }
+            }
+        }
+    }
+}
+
+/// A resolved window with its spatial axes padded to three (leading size-1 axes).
+struct Window3D {
+    var input: [Int], output: [Int], kernel: [Int], stride: [Int], dilation: [Int], padBegin: [Int], padEnd: [Int]
+    let spatialRank: Int
+
+    init(_ w: WindowGeometry.Resolved) {
+        spatialRank = w.input.count
+        let lead = 3 - w.input.count
+        func pad(_ values: [Int], _ filler: Int) -> [Int] { Array(repeating: filler, count: lead) + values }
+        input = pad(w.input, 1); output = pad(w.output, 1); kernel = pad(w.kernel, 1)
+        stride = pad(w.stride, 1); dilation = pad(w.dilation, 1); padBegin = pad(w.padBegin, 0); padEnd = pad(w.padEnd, 0)
+    }
+
+    var inCount: Int { input.reduce(1, *) }
+    var outCount: Int { output.reduce(1, *) }
+
+    /// Inside the input or its explicit padding (what count_include_pad counts).
+    func withinPadding(_ d: Int, _ h: Int, _ x: Int) -> Bool {
+        d >= -padBegin[0] && d < input[0] + padEnd[0] && h >= -padBegin[1] && h < input[1] + padEnd[1]
+            && x >= -padBegin[2] && x < input[2] + padEnd[2]
+    }
+
+    /// MaxPool's Indices: row-major offset, or column-major over the spatial axes.
+    func storageIndex(_ rowMajor: Int, columnMajor: Bool) -> Int {
+        guard columnMajor, spatialRank == 2 else { return rowMajor }
+        let h = rowMajor / input[2], x = rowMajor % input[2]
+        return x * input[1] + h
+    }
+}
+
+/// GlobalAveragePool and GlobalMaxPool: one value per (batch, channel) plane.
+struct GlobalPoolKernel: OpKernel {
+    let node: KernelNode
+    let isMax: Bool
+
+    init(_ node: KernelNode) throws {
+        self.node = node
+        isMax = node.opType == "GlobalMaxPool"
+    }
+
+    func run(_ inputs: [Tensor?], _ context: ExecutionContext) throws -> [Tensor?] {
+        guard let x = inputs[0], x.type == .float, x.rank >= 2 else { throw node.failure("needs a float input of rank >= 2") }
+        let planes = x.shape[0] * x.shape[1], size = Shapes.count(Array(x.shape.dropFirst(2)))
+        let output = Tensor(uninitialized: .float, shape: Array(x.shape.prefix(2)) + Array(repeating: 1, count: x.rank - 2))
+        let source = x.elements(Float.self), target = output.mutableElements(Float.self)
+        parallelRanges(planes, threads: context.threads, minimumPerThread: 64) { range in
+            for plane in range {
+                let values = UnsafeBufferPointer(rebasing: source[plane * size..<(plane + 1) * size])
+                target[plane] = isMax ? (values.max() ?? -.infinity) : Float(values.reduce(0.0) { $0 + Double($1) } / Double(max(size, 1)))
+            }
+        }
+        return [output]
+    }
+}
+
+extension Tensor {
+    /// An 8-bit integer tensor as float (exact).
+    func convertedToFloat() -> Tensor {
+        let output = Tensor(uninitialized: .float, shape: shape)
+        let target = output.mutableElements(Float.self)
+        if type == .uint8 {
+            for (i, value) in elements(UInt8.self).enumerated() { target[i] = Float(value) }
+        } else {
+            for (i, value) in elements(Int8.self).enumerated() { target[i] = Float(value) }
+        }
+        return output
+    }
+
+    /// Float values that are whole 8-bit numbers, back in their integer type.
+    func convertedFromFloat(to type: DataType) -> Tensor {
+        let output = Tensor(uninitialized: type, shape: shape)
+        let source = elements(Float.self)
+        if type == .uint8 {
+            let target = output.mutableElements(UInt8.self)
+            for i in source.indices { target[i] = UInt8(source[i]) }
+        } else {
+            let target = output.mutableElements(Int8.self)
+            for i in source.indices { target[i] = Int8(source[i]) }
+        }
+        return output
+    }
+}
