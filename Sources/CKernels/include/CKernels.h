@@ -29,4 +29,7 @@ void qt_depthwise_plane(const float *input, int in_h, int in_w,
                         int stride_h, int stride_w, int pad_top, int pad_left,
                         int dilation_h, int dilation_w);
 
+/// C[M×N] = A·B over int32 (operands already offset by their zero points), single-threaded.
+void qt_igemm(int M, int N, int K, const int32_t *A, int lda, const int32_t *B, int ldb, int32_t *C, int ldc);
+
 #endif

@@ -69,3 +69,12 @@ final class AtomicFile {
         committed = true
     }
 }
+
+/// Whole-file writes that never leave a partial file behind.
+public enum FileWriter {
+    public static func writeAtomically(_ bytes: [UInt8], to path: String) throws {
+        let file = try AtomicFile(path: path)
+        try bytes.withUnsafeBytes { try file.write($0) }
+        try file.commit()
+    }
+}

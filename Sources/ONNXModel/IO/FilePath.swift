@@ -25,4 +25,15 @@ public enum FilePath {
     }
 
     public static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
+
+    /// Creates a folder and its missing parents (like mkdir -p).
+    public static func makeDirectory(_ path: String) throws {
+        var current = path.hasPrefix("/") ? "" : "."
+        for component in path.split(separator: "/") {
+            current += "/" + component
+            if mkdir(current, 0o755) != 0 && errno != EEXIST {
+                throw ModelError.io(path: path, reason: "cannot create folder: " + MappedFile.systemError())
+            }
+        }
+    }
 }

@@ -1,0 +1,105 @@
+import ONNXModel
+
+/// MatMulInteger: int32 (A - a_zero_point)·(B - b_zero_point).
+struct MatMulIntegerKernel: OpKernel {
+    let node: KernelNode
+    init(_ node: KernelNode) throws { self.node = node }
+
+    func run(_ inputs: [Tensor?], _ context: ExecutionContext) throws -> [Tensor?] {
+        guard let a = inputs[0], let b = inputs[1] else { throw node.failure("needs A and B") }
+        let (a2, b2, squeeze) = promote(a, b)
+        var (values, shape, _) = try IntegerProducts.matMul(a2, inputs.count > 2 ? inputs[2] : nil, b2,
+                                                            inputs.count > 3 ? inputs[3] : nil, node: node)
+        shape = squeeze(shape)
+        return [Tensor(values, shape: shape)]
+    }
+}
+
+/// 1-D operands of a matrix product, promoted as numpy does (and the shape fix-up after).
+func promote(_ a: Tensor, _ b: Tensor) -> (Tensor, Tensor, ([Int]) -> [Int]) {
+    let a2 = a.rank == 1 ? a.reshaped([1, a.shape[0]]) : a
+    let b2 = b.rank == 1 ? b.reshaped([b.shape[0], 1]) : b
+    return (a2, b2, { shape in
+        var result = shape
+        if b.rank == 1 { result.removeLast() }
+        if a.rank == 1 { result.remove(at: result.count - (b.rank == 1 ? 1 : 2)) }
+        return result
+    })
+}
+
+/// QLinearMatMul: quantized A·B requantized to y's scale and zero point; b's scale and zero
+/// point may be per column.
+struct QLinearMatMulKernel: OpKernel {
+    let node: KernelNode
+    init(_ node: KernelNode) throws { self.node = node }
+
+    func run(_ inputs: [Tensor?], _ context: ExecutionContext) throws -> [Tensor?] {
+        guard inputs.count >= 8, let a = inputs[0], let aScale = inputs[1], let b = inputs[3], let bScale = inputs[4],
+              let yScale = inputs[6] else { throw node.failure("needs 8 inputs") }
+        let (a2, b2, squeeze) = promote(a, b)
+        let (values, shape, columns) = try IntegerProducts.matMul(a2, inputs[2], b2, inputs[5], node: node)
+        let multipliers = try scales(aScale, bScale, yScale, count: columns)
+        let y = try IntegerProducts.requantize(values, shape: shape, multipliers: multipliers, zeroPoint: inputs[7]) { $0 % columns }
+        return [y.reshaped(squeeze(shape))]
+    }
+
+    func scales(_ a: Tensor, _ b: Tensor, _ y: Tensor, count: Int) throws -> [Float] {
+        let aValue = a.elements(Float.self)[0], yValue = y.elements(Float.self)[0]
+        let bValues = b.scalars(Float.self)
+        guard bValues.count == 1 || bValues.count == count else { throw node.failure("b_scale must have 1 or \(count) values") }
+        return bValues.map { aValue * $0 / yValue }
+    }
+}
+
+/// ConvInteger: int32 convolution of (x - x_zero_point) with (w - w_zero_point).
+struct ConvIntegerKernel: OpKernel {
+    let node: KernelNode
+    let geometry: WindowGeometry
+    let group: Int
+
+    init(_ node: KernelNode) throws {
+        self.node = node
+        geometry = try WindowGeometry(node)
+        group = node.int("group", default: 1)
+    }
+
+    func run(_ inputs: [Tensor?], _ context: ExecutionContext) throws -> [Tensor?] {
+        guard let x = inputs[0], let w = inputs[1] else { throw node.failure("needs x and w") }
+        let (values, shape) = try IntegerProducts.conv(x, inputs.count > 2 ? inputs[2] : nil, w, inputs.count > 3 ? inputs[3] : nil,
+                                                       geometry: geometry, group: group, threads: context.threads, node: node)
+        return [Tensor(values, shape: shape)]
+    }
+}
+
+/// QLinearConv: quantized convolution plus int32 bias, requantized per output channel.
+struct QLinearConvKernel: OpKernel {
+    let node: KernelNode
+    let geometry: WindowGeometry
+    let group: Int
+
+    init(_ node: KernelNode) throws {
+        self.node = node
+        geometry = try WindowGeometry(node)
+        group = node.int("group", default: 1)
+    }
+
+    func run(_ inputs: [Tensor?], _ context: ExecutionContext) throws -> [Tensor?] {
+        guard inputs.count >= 8, let x = inputs[0], let xScale = inputs[1], let w = inputs[3], let wScale = inputs[4],
+              let yScale = inputs[6] else { throw node.failure("needs at least 8 inputs") }
+        var (values, shape) = try IntegerProducts.conv(x, inputs[2], w, inputs[5], geometry: geometry, group: group,
+                                                       threads: context.threads, node: node)
+        let filters = shape[1], plane = Shapes.count(Array(shape.dropFirst(2)))
+        if inputs.count > 8, let bias = inputs[8] {
+            let b = bias.widenedToInt32()
+            guard b.count == filters else { throw node.failure("B must have \(filters) values") }
+            for i in values.indices { values[i] = values[i] &+ b[(i / plane) % filters] }
+        }
+        let wScales = wScale.scalars(Float.self)
+        guard wScales.count == 1 || wScales.count == filters else { throw node.failure("w_scale must have 1 or \(filters) values") }
+        let xValue = xScale.elements(Float.self)[0], yValue = yScale.elements(Float.self)[0]
+        let multipliers = wScales.map { xValue * $0 / yValue }
+        return [try IntegerProducts.requantize(values, shape: shape, multipliers: multipliers, zeroPoint: inputs[7]) {
+            ($0 / plane) % filters
+        }]
+    }
+}
