@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// A block of memory that outlives every view into it: a memory-mapped file, or a buffer
 /// the wire reader was handed. Views (`Bytes`) keep their region alive.
 public final class ByteRegion: @unchecked Sendable {
@@ -99,7 +105,8 @@ public struct Bytes: Equatable, Hashable, Sendable, CustomStringConvertible {
 
     public static func == (lhs: Bytes, rhs: Bytes) -> Bool {
         guard lhs.count == rhs.count else { return false }
-        return lhs.withUnsafeBytes { a in rhs.withUnsafeBytes { b in a.elementsEqual(b) } }
+        guard lhs.count > 0 else { return true }
+        return lhs.withUnsafeBytes { a in rhs.withUnsafeBytes { b in memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0 } }
     }
 
     public func hash(into hasher: inout Hasher) {

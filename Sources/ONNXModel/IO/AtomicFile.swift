@@ -56,6 +56,11 @@ final class AtomicFile {
         }
     }
 
+    /// Removes the file again after a commit, when a later step of the same save failed.
+    func discardIfCommitted() {
+        if committed { unlink(path) }
+    }
+
     /// Closes and renames the file into place.
     func commit() throws {
         guard close(fd) == 0 else {

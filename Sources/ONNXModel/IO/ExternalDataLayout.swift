@@ -18,11 +18,11 @@ struct ExternalDataLayout {
         let directory = FilePath.directory(of: output)
         switch policy {
         case .inline:
-            try layout.inlineAll()
+            try layout.inlineAll(output: output)
         case .external(let threshold, let location):
-            try layout.inlineAll()
+            try layout.inlineAll(output: output)
             layout.moveOut(to: location ?? FilePath.fileName(of: output) + ".data", directory: directory) {
-                $0.count >= threshold
+                $1.count >= threshold
             }
         case .keep:
             let locations = layout.externalLocations()
@@ -33,19 +33,7 @@ struct ExternalDataLayout {
             if clobbers {
                 // Writing at the original names would overwrite the input's own data: give the
                 // output a side file of its own instead.
-                var wasExternal = Set<Int>()
-                var index = 0
-                layout.model.forEachTensor { tensor in
-                    if tensor.isExternal { wasExternal.insert(index) }
-                    index += 1
-                }
-                try layout.inlineAll()
-                index = 0
-                layout.moveOut(to: FilePath.fileName(of: output) + ".data", directory: directory,
-                               initializersOnly: false) { _ in
-                    defer { index += 1 }
-                    return wasExternal.contains(index)
-                }
+                layout.relocateExternal(to: FilePath.fileName(of: output) + ".data", directory: directory)
             } else {
                 try layout.keepInPlace(directory: directory)
             }
@@ -60,24 +48,29 @@ struct ExternalDataLayout {
     }
 
     /// Every tensor inline, marked as onnx marks a tensor whose external data it loaded.
-    private mutating func inlineAll() throws {
+    private mutating func inlineAll(output: String) throws {
         try model.forEachTensor { tensor in
             guard tensor.isExternal else { return }
             guard tensor.rawData != nil else {
-                throw ModelError.externalData(path: "", tensor: tensor.name ?? "<unnamed>", reason: "data was never loaded")
+                throw ModelError.externalData(path: output, tensor: tensor.name ?? "<unnamed>", reason: "data was never loaded")
             }
             tensor.dataLocation = TensorProto.DataLocation.default.rawValue
             tensor.externalData = []
         }
     }
 
+    /// Moves the tensors that are external now into one new side file, back to back.
+    private mutating func relocateExternal(to location: String, directory: String) {
+        moveOut(to: location, directory: directory, initializersOnly: false) { tensor, _ in tensor.isExternal }
+    }
+
     /// Moves the raw_data of chosen tensors, back to back, into one side file.
     private mutating func moveOut(to location: String, directory: String, initializersOnly: Bool = true,
-                                  _ choose: (Bytes) -> Bool) {
+                                  _ choose: (TensorProto, Bytes) -> Bool) {
         var file = SideFile(location: location, path: directory + "/" + location)
         var offset = 0
         model.forEachTensor(initializersOnly: initializersOnly) { tensor in
-            guard let raw = tensor.rawData, tensor.elementType != .string, choose(raw) else { return }
+            guard let raw = tensor.rawData, tensor.elementType != .string, choose(tensor, raw) else { return }
             file.pieces.append((offset, raw))
             tensor.rawData = nil
             tensor.dataLocation = TensorProto.DataLocation.external.rawValue

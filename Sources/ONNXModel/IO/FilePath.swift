@@ -26,6 +26,11 @@ public enum FilePath {
 
     public static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
 
+    public static func isDirectory(_ path: String) -> Bool {
+        var info = stat()
+        return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
+    }
+
     /// Creates a folder and its missing parents (like mkdir -p).
     public static func makeDirectory(_ path: String) throws {
         var current = path.hasPrefix("/") ? "" : "."

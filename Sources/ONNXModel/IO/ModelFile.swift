@@ -62,11 +62,18 @@ public enum ModelFile {
             layout.model.encode(to: &writer)
             forced = true
         }
+        if FilePath.isDirectory(path) { throw ModelError.io(path: path, reason: "is a folder") }
         let sideFiles = try layout.writeSideFiles()
         let file = try AtomicFile(path: path)
         try file.write(writer.finishedChunks())
-        try sideFiles.forEach { try $0.commit() }
-        try file.commit()
+        do {
+            try sideFiles.forEach { try $0.commit() }
+            try file.commit()
+        } catch {
+            // The model never landed: take back the side files that did.
+            sideFiles.forEach { $0.discardIfCommitted() }
+            throw error
+        }
         return SaveReport(modelBytes: writer.count, sideFiles: layout.sideFiles.map(\.location), forcedExternal: forced)
     }
 

@@ -135,7 +135,8 @@ extension Graph {
         for (i, node) in nodes.enumerated() {
             var count = 0
             for input in Set(node.inputs + node.implicitInputs) where !input.isEmpty {
-                if let producer = producers[input], producer !== node {
+                // A node reading its own output can never become ready: reported as a cycle.
+                if let producer = producers[input] {
                     count += 1
                     dependents[ObjectIdentifier(producer), default: []].append(i)
                 }

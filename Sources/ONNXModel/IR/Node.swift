@@ -5,6 +5,8 @@ import ProtoWire
 public final class Node {
     public var name: String?
     public var opType: String
+    /// Whether the proto had an op_type field at all (so an absent one is not written back empty).
+    private var hadOpType = true
     public var domain: String?
     public var overload: String?
     public internal(set) var inputs: [String]
@@ -33,6 +35,7 @@ public final class Node {
     init(proto: NodeProto, parent: Graph) {
         name = proto.name
         opType = proto.opType ?? ""
+        hadOpType = proto.opType != nil
         domain = proto.domain
         overload = proto.overload
         inputs = proto.input
@@ -47,7 +50,7 @@ public final class Node {
     public func toProto() -> NodeProto {
         var proto = NodeProto()
         proto.name = name
-        proto.opType = opType
+        proto.opType = opType.isEmpty && !hadOpType ? nil : opType
         proto.domain = domain
         proto.overload = overload
         proto.input = inputs

@@ -10,7 +10,7 @@ public enum Validator {
     }
 
     static func check(_ graph: Graph, path: String, outer: Set<String>, declared: Set<String>,
-                      into findings: inout [String]) {
+                      outerProduced: Set<String> = [], into findings: inout [String]) {
         var visible = outer
         var seen = Set<String>()
         func define(_ name: String, _ what: String) {
@@ -28,7 +28,7 @@ public enum Validator {
         for node in graph.nodes {
             let where_ = "\(path): node '\(node.label)' (\(node.opType))"
             for input in node.inputs where !input.isEmpty && !visible.contains(input) {
-                findings.append(produced.contains(input)
+                findings.append(produced.contains(input) || outerProduced.contains(input)
                     ? "\(where_) reads '\(input)' before it is produced (not in topological order, or a cycle)"
                     : "\(where_) reads '\(input)', which nothing defines")
             }
@@ -39,7 +39,7 @@ public enum Validator {
             if node.opType.isEmpty { findings.append("\(where_) has no op_type") }
             for (i, subgraph) in node.subgraphs.enumerated() {
                 check(subgraph, path: "\(path).\(node.label).subgraph[\(i)]", outer: visible,
-                      declared: declared, into: &findings)
+                      declared: declared, outerProduced: outerProduced.union(produced), into: &findings)
             }
             for output in node.outputs { define(output, "output of node '\(node.label)'") }
         }
