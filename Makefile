@@ -10,7 +10,9 @@ SHARED      ?= $(abspath ../shared/models)
 DEMO_MODEL  := Fixtures/models/small_cnn.onnx
 DEMO_OUT    := .build/demo
 
-.PHONY: all build debug test unit-test interop-test bench venv fixtures loc clean demo
+NODE_TESTS  := Fixtures/node-tests
+
+.PHONY: all build debug test unit-test interop-test bench venv fixtures node-tests loc clean demo
 
 all: build demo
 
@@ -36,7 +38,15 @@ $(VENV)/.installed: requirements-test.txt
 
 venv: $(VENV)/.installed
 
-unit-test:
+# The ONNX backend node tests, generated from the pinned onnx package (git-ignored).
+$(NODE_TESTS)/.generated: $(VENV)/.installed
+	rm -rf $(NODE_TESTS) && mkdir -p $(NODE_TESTS)/node
+	$(VPY) -m onnx.backend.test.cmd_tools generate-data -o $(NODE_TESTS) > /dev/null 2>&1
+	touch $@
+
+node-tests: $(NODE_TESTS)/.generated
+
+unit-test: node-tests
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 
@@ -47,6 +57,7 @@ test: loc unit-test interop-test
 
 bench: build venv
 	QTOOL=$(abspath $(RELEASE_BIN)) $(VPY) Bench/bench_io.py
+	QTOOL=$(abspath $(RELEASE_BIN)) QTOOL_SHARED_MODELS=$(SHARED) $(VPY) Bench/bench_runtime.py
 
 fixtures: venv
 	$(VPY) Fixtures/gen/make_fixtures.py
