@@ -19,11 +19,28 @@ def graph_inputs(model_path: Path) -> list[str]:
     return [i.name for i in model.graph.input if i.name not in initializers]
 
 
+def _fits(array: np.ndarray, value_info) -> bool:
+    """Whether an array has the element type, rank and fixed dims a graph input declares."""
+    tensor = value_info.type.tensor_type
+    if onnx.helper.tensor_dtype_to_np_dtype(tensor.elem_type) != array.dtype:
+        return False
+    dims = tensor.shape.dim
+    if len(dims) != array.ndim:
+        return False
+    # A negative dim_value is how some exporters write "dynamic".
+    return all(not d.HasField("dim_value") or d.dim_value < 0 or d.dim_value == size for d, size in zip(dims, array.shape))
+
+
 def data_folder(model_path: Path) -> Path | None:
-    """The folder under data/ holding one subfolder per graph input of the model."""
-    names = graph_inputs(model_path)
+    """The folder under data/ with one subfolder per graph input whose samples fit the input."""
+    model = onnx.load(str(model_path), load_external_data=False)
+    initializers = {t.name for t in model.graph.initializer}
+    inputs = [i for i in model.graph.input if i.name not in initializers]
     for folder, subfolders, _ in sorted(os.walk(SHARED / "data")):
-        if all(n.replace("/", "_") in subfolders for n in names):
+        if not all(i.name.replace("/", "_") in subfolders for i in inputs):
+            continue
+        first = [sorted((Path(folder) / i.name.replace("/", "_")).glob("*.npy")) for i in inputs]
+        if all(files and _fits(np.load(files[0]), i) for files, i in zip(first, inputs)):
             return Path(folder)
     return None
 

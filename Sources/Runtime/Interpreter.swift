@@ -136,7 +136,8 @@ enum InputCheck {
             throw RuntimeError.badInput("input '\(name)' has shape \(tensor.shape), the model expects rank \(dims.count)")
         }
         for (axis, dim) in dims.enumerated() {
-            if case .value(let size) = dim.value, size != Int64(tensor.shape[axis]) {
+            // A negative dim_value is how some exporters write "dynamic".
+            if case .value(let size) = dim.value, size >= 0, size != Int64(tensor.shape[axis]) {
                 throw RuntimeError.badInput("input '\(name)' has shape \(tensor.shape), the model expects \(size) along axis \(axis)")
             }
         }

@@ -243,10 +243,12 @@ def value_info_json(vi: onnx.ValueInfoProto) -> dict:
 
 
 def op_histogram(graphs) -> dict[str, int]:
+    """Op counts; ops of a domain other than ai.onnx are named `domain.op_type`."""
     h: dict[str, int] = {}
     for g in graphs:
         for n in g.node:
-            h[n.op_type] = h.get(n.op_type, 0) + 1
+            key = n.op_type if n.domain in ("", "ai.onnx") else f"{n.domain}.{n.op_type}"
+            h[key] = h.get(key, 0) + 1
     return h
 
 
@@ -255,7 +257,8 @@ def expected_inspect(path: Path) -> dict:
     m = onnx.load(str(path), load_external_data=False)
     bytes_by_type: dict[str, int] = {}
     count = 0
-    for t in m.graph.initializer:
+    # Initializers of the main graph and of every graph nested in it.
+    for t in (t for g in all_graphs(m.graph) for t in g.initializer):
         count += element_count(t)
         key = elem_type_name(t.data_type)
         bytes_by_type[key] = bytes_by_type.get(key, 0) + tensor_bytes(t)
@@ -264,8 +267,9 @@ def expected_inspect(path: Path) -> dict:
         "ir_version": m.ir_version,
         "opsets": sorted(({"domain": o.domain, "version": o.version} for o in m.opset_import),
                          key=lambda d: (d["domain"], d["version"])),
-        "producer_name": m.producer_name,
-        "producer_version": m.producer_version,
+        # An absent field is null (onnx reads it as ''): qtool tells absent from empty.
+        "producer_name": m.producer_name if m.HasField("producer_name") else None,
+        "producer_version": m.producer_version if m.HasField("producer_version") else None,
         "inputs": [value_info_json(v) for v in m.graph.input],
         "outputs": [value_info_json(v) for v in m.graph.output],
         "op_histogram": op_histogram([m.graph]),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 
 import pytest
@@ -110,3 +111,14 @@ def test_usage_errors_exit_2(qtool, tmp_path, args):
     assert p.returncode == 2, describe(p)
     assert p.stderr_text.strip(), "a usage error must say something on stderr"
     assert not out.exists()
+
+
+def test_timings_line(qtool, tmp_path):
+    """`--timings` (used by Bench/bench_io.py) prints one parsable line on stderr."""
+    p = run_qtool("convert", "--input", CNN, "--output", tmp_path / "o.onnx", "--timings")
+    assert p.returncode == 0, describe(p)
+    lines = [ln for ln in p.stderr_text.splitlines() if ln.startswith("timing ")]
+    assert len(lines) == 1, describe(p)
+    assert re.fullmatch(r"timing load_ms=\d+(\.\d+)?([eE][+-]?\d+)? save_ms=\d+(\.\d+)?([eE][+-]?\d+)?",
+                        lines[0].strip()), lines[0]
+    assert (tmp_path / "o.onnx").read_bytes() == CNN.read_bytes()

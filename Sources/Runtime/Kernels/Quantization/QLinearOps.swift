@@ -44,8 +44,9 @@ struct QLinearMatMulKernel: OpKernel {
     }
 
     func scales(_ a: Tensor, _ b: Tensor, _ y: Tensor, count: Int) throws -> [Float] {
-        let aValue = a.elements(Float.self)[0], yValue = y.elements(Float.self)[0]
-        let bValues = b.scalars(Float.self)
+        guard let aValue = a.scaleValues()?.first, let yValue = y.scaleValues()?.first, let bValues = b.scaleValues() else {
+            throw node.failure("scales must be float, float16 or double")
+        }
         guard bValues.count == 1 || bValues.count == count else { throw node.failure("b_scale must have 1 or \(count) values") }
         return bValues.map { aValue * $0 / yValue }
     }
@@ -94,9 +95,10 @@ struct QLinearConvKernel: OpKernel {
             guard b.count == filters else { throw node.failure("B must have \(filters) values") }
             for i in values.indices { values[i] = values[i] &+ b[(i / plane) % filters] }
         }
-        let wScales = wScale.scalars(Float.self)
+        guard let wScales = wScale.scaleValues(), let xValue = xScale.scaleValues()?.first, let yValue = yScale.scaleValues()?.first else {
+            throw node.failure("scales must be float, float16 or double")
+        }
         guard wScales.count == 1 || wScales.count == filters else { throw node.failure("w_scale must have 1 or \(filters) values") }
-        let xValue = xScale.elements(Float.self)[0], yValue = yScale.elements(Float.self)[0]
         let multipliers = wScales.map { xValue * $0 / yValue }
         return [try IntegerProducts.requantize(values, shape: shape, multipliers: multipliers, zeroPoint: inputs[7]) {
             ($0 / plane) % filters

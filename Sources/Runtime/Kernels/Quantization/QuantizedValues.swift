@@ -31,6 +31,16 @@ extension Tensor {
         }
     }
 
+    /// Scale values as Float, from float, float16 or double tensors; nil for other types.
+    func scaleValues() -> [Float]? {
+        switch type {
+        case .float: return scalars(Float.self)
+        case .float16: return elements(UInt16.self).map { Float(Float16(bitPattern: $0)) }
+        case .double: return elements(Double.self).map { Float($0) }
+        default: return nil
+        }
+    }
+
     /// A tensor of an integer type from values already inside its range.
     static func narrowed(_ values: [Int32], to type: DataType, shape: [Int]) -> Tensor {
         let output = Tensor(uninitialized: type, shape: shape)

@@ -1,5 +1,38 @@
-// The Shape family: its registry lines (one per op and since-version).
+// The Shape family: its registry lines (one per op and since-version). Kernels branch on
+// `node.opset` where later versions changed attributes into inputs or added modes.
 extension KernelRegistry {
     static let shapeKernels: [Entry] = [
+        Entry("Reshape", 5, ReshapeKernel.self),
+        Entry("Flatten", 1, FlattenKernel.self),
+        Entry("Squeeze", 1, SqueezeKernel.self),
+        Entry("Unsqueeze", 1, UnsqueezeKernel.self),
+        Entry("Identity", 1, IdentityKernel.self),
+        Entry("Dropout", 7, DropoutKernel.self),
+        Entry("Transpose", 1, TransposeKernel.self),
+        Entry("DepthToSpace", 1, DepthToSpaceKernel.self),
+        Entry("SpaceToDepth", 1, SpaceToDepthKernel.self),
+        Entry("Concat", 4, ConcatKernel.self),
+        Entry("Split", 2, SplitKernel.self),
+        Entry("Slice", 1, SliceKernel.self),
+        Entry("Expand", 8, ExpandKernel.self),
+        Entry("Tile", 6, TileKernel.self),
+        Entry("Pad", 2, PadKernel.self),
+        Entry("Gather", 1, GatherKernel.self),
+        Entry("GatherElements", 11, GatherElementsKernel.self),
+        Entry("GatherND", 11, GatherNDKernel.self),
+        Entry("ScatterND", 11, ScatterNDKernel.self),
+        Entry("ScatterElements", 11, ScatterElementsKernel.self),
+        Entry("Scatter", 9, ScatterElementsKernel.self),
+        Entry("Shape", 1, ShapeKernel.self),
+        Entry("Size", 1, SizeKernel.self),
+        Entry("ConstantOfShape", 9, ConstantOfShapeKernel.self),
+        Entry("Constant", 1, ConstantKernel.self),
+        Entry("Range", 11, RangeKernel.self),
+        Entry("NonZero", 9, NonZeroKernel.self),
+        Entry("OneHot", 9, OneHotKernel.self),
+        Entry("TopK", 1, TopKKernel.self),
+        Entry("CumSum", 11, CumSumKernel.self),
+        Entry("Resize", 10, ResizeKernel.self),
+        Entry("Upsample", 7, ResizeKernel.self),
     ]
 }
