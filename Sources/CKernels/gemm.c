@@ -6,6 +6,7 @@
 
 #define KC 256
 #define MC 120
+#define NC 512
 
 typedef void (*microkernel_fn)(int k, const float *a, const float *b, float *c, int ldc, int accumulate);
 
@@ -139,6 +140,44 @@ static microkernel select_kernel(void) {
 
 const char *qt_sgemm_kernel_name(void) { return select_kernel().name; }
 
+// Packing buffers live per thread and grow as needed: no allocation (and no fresh pages to
+// fault in) on every call.
+static __thread float *packed_a, *packed_b;
+static __thread size_t packed_a_capacity, packed_b_capacity;
+
+static float *reserve(float **buffer, size_t *capacity, size_t count) {
+    if (*capacity < count) {
+        free(*buffer);
+        *buffer = aligned_alloc(64, (sizeof(float) * count + 63) / 64 * 64);
+        *capacity = count;
+    }
+    return *buffer;
+}
+
+// Few rows (a matrix-vector product, say): packing would cost more than it saves.
+__attribute__((target_clones("avx512f", "avx2", "default")))
+static void sgemm_few_rows(int M, int N, int K, const float *A, int lda, int transA,
+                           const float *B, int ldb, int transB, float *C, int ldc, int accumulate) {
+    for (int i = 0; i < M; i++) {
+        float *c = C + (size_t)i * ldc;
+        if (transB) {
+            for (int j = 0; j < N; j++) {
+                const float *b = B + (size_t)j * ldb;
+                float sum = 0;
+                for (int k = 0; k < K; k++) sum += load_a(A, lda, transA, i, k) * b[k];
+                c[j] = accumulate ? c[j] + sum : sum;
+            }
+        } else {
+            if (!accumulate) memset(c, 0, sizeof(float) * (size_t)N);
+            for (int k = 0; k < K; k++) {
+                const float a = load_a(A, lda, transA, i, k);
+                const float *b = B + (size_t)k * ldb;
+                for (int j = 0; j < N; j++) c[j] += a * b[j];
+            }
+        }
+    }
+}
+
 void qt_sgemm(int M, int N, int K, const float *A, int lda, int transA,
               const float *B, int ldb, int transB, float *C, int ldc, int accumulate) {
     if (M <= 0 || N <= 0) return;
@@ -146,44 +185,49 @@ void qt_sgemm(int M, int N, int K, const float *A, int lda, int transA,
         if (!accumulate) for (int i = 0; i < M; i++) memset(C + (size_t)i * ldc, 0, sizeof(float) * N);
         return;
     }
+    if (M < 4) {
+        sgemm_few_rows(M, N, K, A, lda, transA, B, ldb, transB, C, ldc, accumulate);
+        return;
+    }
     const microkernel kernel = select_kernel();
     const int MR = 6, NR = kernel.nr;
-    const int n_panels = (N + NR - 1) / NR;
-    float *bpack = aligned_alloc(64, sizeof(float) * (size_t)KC * NR * n_panels + 64);
-    float *apack = aligned_alloc(64, sizeof(float) * (size_t)KC * MC + 64);
+    float *bpack = reserve(&packed_b, &packed_b_capacity, (size_t)KC * NC);
+    float *apack = reserve(&packed_a, &packed_a_capacity, (size_t)KC * MC);
     float tile[6 * 32];
-    for (int k0 = 0; k0 < K; k0 += KC) {
-        const int kc = K - k0 < KC ? K - k0 : KC;
-        const int acc = accumulate || k0 > 0;
-        for (int p = 0; p < n_panels; p++) {
-            const int j0 = p * NR, cols = N - j0 < NR ? N - j0 : NR;
-            pack_b(NR, cols, kc, B, ldb, transB, k0, j0, bpack + (size_t)p * kc * NR);
-        }
-        for (int i0 = 0; i0 < M; i0 += MC) {
-            const int mc = M - i0 < MC ? M - i0 : MC;
-            for (int r0 = 0; r0 < mc; r0 += MR) {
-                const int rows = mc - r0 < MR ? mc - r0 : MR;
-                pack_a(MR, rows, kc, A, lda, transA, i0 + r0, k0, apack + (size_t)r0 * kc);
-            }
+    for (int jc = 0; jc < N; jc += NC) {
+        const int nc = N - jc < NC ? N - jc : NC;
+        const int n_panels = (nc + NR - 1) / NR;
+        for (int k0 = 0; k0 < K; k0 += KC) {
+            const int kc = K - k0 < KC ? K - k0 : KC;
+            const int acc = accumulate || k0 > 0;
             for (int p = 0; p < n_panels; p++) {
-                const int j0 = p * NR, cols = N - j0 < NR ? N - j0 : NR;
-                const float *bp = bpack + (size_t)p * kc * NR;
+                const int j0 = jc + p * NR, cols = jc + nc - j0 < NR ? jc + nc - j0 : NR;
+                pack_b(NR, cols, kc, B, ldb, transB, k0, j0, bpack + (size_t)p * kc * NR);
+            }
+            for (int i0 = 0; i0 < M; i0 += MC) {
+                const int mc = M - i0 < MC ? M - i0 : MC;
                 for (int r0 = 0; r0 < mc; r0 += MR) {
                     const int rows = mc - r0 < MR ? mc - r0 : MR;
-                    float *c = C + (size_t)(i0 + r0) * ldc + j0;
-                    if (rows == MR && cols == NR) {
-                        kernel.fn(kc, apack + (size_t)r0 * kc, bp, c, ldc, acc);
-                    } else {
-                        // Edge tile: compute the full tile aside, then copy the valid part.
-                        kernel.fn(kc, apack + (size_t)r0 * kc, bp, tile, NR, 0);
-                        for (int r = 0; r < rows; r++)
-                            for (int j = 0; j < cols; j++)
-                                c[(size_t)r * ldc + j] = acc ? c[(size_t)r * ldc + j] + tile[r * NR + j] : tile[r * NR + j];
+                    pack_a(MR, rows, kc, A, lda, transA, i0 + r0, k0, apack + (size_t)r0 * kc);
+                }
+                for (int p = 0; p < n_panels; p++) {
+                    const int j0 = jc + p * NR, cols = jc + nc - j0 < NR ? jc + nc - j0 : NR;
+                    const float *bp = bpack + (size_t)p * kc * NR;
+                    for (int r0 = 0; r0 < mc; r0 += MR) {
+                        const int rows = mc - r0 < MR ? mc - r0 : MR;
+                        float *c = C + (size_t)(i0 + r0) * ldc + j0;
+                        if (rows == MR && cols == NR) {
+                            kernel.fn(kc, apack + (size_t)r0 * kc, bp, c, ldc, acc);
+                        } else {
+                            // Edge tile: compute the full tile aside, then copy the valid part.
+                            kernel.fn(kc, apack + (size_t)r0 * kc, bp, tile, NR, 0);
+                            for (int r = 0; r < rows; r++)
+                                for (int j = 0; j < cols; j++)
+                                    c[(size_t)r * ldc + j] = acc ? c[(size_t)r * ldc + j] + tile[r * NR + j] : tile[r * NR + j];
+                        }
                     }
                 }
             }
         }
     }
-    free(apack);
-    free(bpack);
 }

@@ -22,13 +22,16 @@ struct Run: ParsableCommand {
     @Option(help: "Time N runs after a warm-up run and print the median and minimum latency.")
     var benchmark: Int?
 
+    @Flag(help: "Print the time spent per op type (over all runs).")
+    var profile = false
+
     func validate() throws {
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
         if let benchmark, benchmark < 1 { throw ValidationError("--benchmark must be at least 1") }
     }
 
     func run() throws {
-        let interpreter = try Interpreter(model: Model(try ModelFile.load(model)), options: InterpreterOptions(threads: threads))
+        let interpreter = try Interpreter(model: Model(try ModelFile.load(model)), options: InterpreterOptions(threads: threads, profile: profile))
         let feeds = try InputFolder.read(inputs, names: interpreter.inputNames, model: interpreter.model)
         let outputs = try interpreter.run(feeds)
         if let outputDir { try FilePath.makeDirectory(outputDir) }
@@ -49,6 +52,11 @@ struct Run: ParsableCommand {
             times.sort()
             let median = times.count % 2 == 1 ? times[times.count / 2] : (times[times.count / 2 - 1] + times[times.count / 2]) / 2
             print("latency_ms median=\(rounded(median)) min=\(rounded(times[0])) runs=\(benchmark)")
+        }
+        if profile {
+            for (op, entry) in interpreter.profile.sorted(by: { $0.value.milliseconds > $1.value.milliseconds }) {
+                print("profile \(op.padding(to: 24)) \(rounded(entry.milliseconds)) ms  \(entry.calls) calls")
+            }
         }
     }
 

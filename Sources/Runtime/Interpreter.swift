@@ -1,3 +1,4 @@
+import CKernels
 import ONNXModel
 #if canImport(Glibc)
 import Glibc
@@ -10,9 +11,12 @@ public typealias TensorObserver = (_ name: String, _ tensor: Tensor) -> Void
 public struct InterpreterOptions {
     /// Threads a kernel may use (intra-op parallelism).
     public var threads: Int
+    /// Time every step and keep the totals per op (`Interpreter.profile`).
+    public var profile: Bool
 
-    public init(threads: Int? = nil) {
+    public init(threads: Int? = nil, profile: Bool = false) {
         self.threads = max(1, threads ?? Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+        self.profile = profile
     }
 }
 
@@ -24,10 +28,16 @@ public final class Interpreter {
     public let main: CompiledGraph
 
     public init(model: Model, options: InterpreterOptions = InterpreterOptions()) throws {
+        Interpreter.keepFreedMemoryInProcess
         self.model = model
         self.options = options
         main = try GraphCompiler(opsets: model.opsets).compile(model.graph, outer: [])
     }
+
+    /// Activations are freed and allocated again on every run. glibc hands blocks of more than
+    /// 128 KB back to the kernel on free, so each run would fault in fresh pages for every large
+    /// tensor; keeping them in the heap lets the next run reuse them warm.
+    private static let keepFreedMemoryInProcess: Void = qt_keep_freed_memory()
 
     public var inputNames: [String] { main.inputNames }
     public var outputNames: [String] { main.outputNames }
@@ -55,6 +65,10 @@ public final class Interpreter {
     }
 
     private var observer: TensorObserver?
+
+    /// Milliseconds spent per op type and how many nodes ran, over all runs so far (when
+    /// `options.profile` is set).
+    public private(set) var profile: [String: (milliseconds: Double, calls: Int)] = [:]
 
     /// Runs one compiled graph; `parent` resolves the names it captures from enclosing scopes.
     func execute(_ graph: CompiledGraph, inputs: [Tensor?], parent: Scope?) throws -> [Tensor] {
@@ -91,8 +105,13 @@ public final class Interpreter {
                                     message: "input '\(step.node.inputs[i])' has no value")
         }
         let outputs: [Tensor?]
+        let start = options.profile ? monotonicMilliseconds() : 0
         do {
             outputs = try step.kernel.run(inputs, context)
+            if options.profile {
+                let entry = profile[step.node.opType] ?? (0, 0)
+                profile[step.node.opType] = (entry.milliseconds + monotonicMilliseconds() - start, entry.calls + 1)
+            }
         } catch let error as RuntimeError {
             if case .node = error { throw error }
             throw RuntimeError.node(name: step.node.label, op: step.node.opType, message: error.description)
@@ -142,4 +161,10 @@ enum InputCheck {
             }
         }
     }
+}
+
+func monotonicMilliseconds() -> Double {
+    var time = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &time)
+    return Double(time.tv_sec) * 1e3 + Double(time.tv_nsec) / 1e6
 }

@@ -2,6 +2,9 @@ import Dispatch
 
 /// Splits `0..<count` into at most `threads` contiguous ranges and runs them concurrently;
 /// work smaller than `minimumPerThread` items stays on the calling thread.
+///
+/// Waking a worker costs several microseconds, so callers size `minimumPerThread` to keep
+/// roughly `Parallel.minimumWork` elementary operations per thread (see `items(costing:)`).
 public func parallelRanges(_ count: Int, threads: Int, minimumPerThread: Int = 1,
                            _ body: (Range<Int>) -> Void) {
     let workers = min(threads, max(1, count / max(minimumPerThread, 1)))
@@ -17,4 +20,12 @@ public func parallelRanges(_ count: Int, threads: Int, minimumPerThread: Int = 1
             if start < end { body(start..<end) }
         }
     }
+}
+
+public enum Parallel {
+    /// Elementary operations (multiply-adds, element copies) worth handing to another thread.
+    public static let minimumWork = 32_768
+
+    /// How many items, each costing `cost` operations, make a thread's worth of work.
+    public static func items(costing cost: Int) -> Int { max(1, minimumWork / max(cost, 1)) }
 }

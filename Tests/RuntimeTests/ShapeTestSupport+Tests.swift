@@ -19,39 +19,15 @@ enum ShapeTesting {
         }
     }
 
-    static func ints(_ name: String, _ values: [Int]) -> AttributeProto {
-        var attribute = AttributeProto()
-        attribute.name = name
-        attribute.ints = values.map(Int64.init)
-        attribute.type = AttributeProto.AttributeType.ints.rawValue
-        return attribute
-    }
+    static func ints(_ name: String, _ values: [Int]) -> AttributeProto { TestModels.intsAttribute(name, values) }
 
     static func int(_ name: String, _ value: Int) -> AttributeProto { TestModels.intAttribute(name, Int64(value)) }
 
-    static func float(_ name: String, _ value: Float) -> AttributeProto {
-        var attribute = AttributeProto()
-        attribute.name = name
-        attribute.f = value
-        attribute.type = AttributeProto.AttributeType.float.rawValue
-        return attribute
-    }
+    static func float(_ name: String, _ value: Float) -> AttributeProto { TestModels.floatAttribute(name, value) }
 
-    static func floats(_ name: String, _ values: [Float]) -> AttributeProto {
-        var attribute = AttributeProto()
-        attribute.name = name
-        attribute.floats = values
-        attribute.type = AttributeProto.AttributeType.floats.rawValue
-        return attribute
-    }
+    static func floats(_ name: String, _ values: [Float]) -> AttributeProto { TestModels.floatsAttribute(name, values) }
 
-    static func string(_ name: String, _ value: String) -> AttributeProto {
-        var attribute = AttributeProto()
-        attribute.name = name
-        attribute.s = Bytes(Array(value.utf8))
-        attribute.type = AttributeProto.AttributeType.string.rawValue
-        return attribute
-    }
+    static func string(_ name: String, _ value: String) -> AttributeProto { TestModels.stringAttribute(name, value) }
 
     /// A context with `threads` threads (kernels here never run subgraphs).
     static func context(threads: Int = 4) throws -> ExecutionContext {

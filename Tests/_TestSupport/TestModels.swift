@@ -114,3 +114,38 @@ public enum TestModels {
         return model(graph)
     }
 }
+
+/// Attribute builders shared by the kernel tests.
+extension TestModels {
+    public static func intsAttribute(_ name: String, _ values: [Int]) -> AttributeProto {
+        var attribute = AttributeProto()
+        attribute.name = name
+        attribute.ints = values.map(Int64.init)
+        attribute.type = AttributeProto.AttributeType.ints.rawValue
+        return attribute
+    }
+
+    public static func floatAttribute(_ name: String, _ value: Float) -> AttributeProto {
+        var attribute = AttributeProto()
+        attribute.name = name
+        attribute.f = value
+        attribute.type = AttributeProto.AttributeType.float.rawValue
+        return attribute
+    }
+
+    public static func floatsAttribute(_ name: String, _ values: [Float]) -> AttributeProto {
+        var attribute = AttributeProto()
+        attribute.name = name
+        attribute.floats = values
+        attribute.type = AttributeProto.AttributeType.floats.rawValue
+        return attribute
+    }
+
+    public static func stringAttribute(_ name: String, _ value: String) -> AttributeProto {
+        var attribute = AttributeProto()
+        attribute.name = name
+        attribute.s = Bytes(Array(value.utf8))
+        attribute.type = AttributeProto.AttributeType.string.rawValue
+        return attribute
+    }
+}

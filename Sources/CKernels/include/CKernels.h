@@ -32,4 +32,8 @@ void qt_depthwise_plane(const float *input, int in_h, int in_w,
 /// C[M×N] = A·B over int32 (operands already offset by their zero points), single-threaded.
 void qt_igemm(int M, int N, int K, const int32_t *A, int lda, const int32_t *B, int ldb, int32_t *C, int ldc);
 
+/// Keeps freed large blocks in the process heap (glibc returns blocks over 128 KB to the kernel
+/// by default, so every run would fault in fresh pages for its activations).
+void qt_keep_freed_memory(void);
+
 #endif

@@ -57,7 +57,7 @@ struct ConvKernel: OpKernel {
 
         func depthwise() {
             let w = window
-            parallelRanges(batch * channels, threads: threads) { range in
+            parallelRanges(batch * channels, threads: threads, minimumPerThread: Parallel.items(costing: outSize * kernelSize)) { range in
                 for plane in range {
                     let c = plane % channels
                     qt_depthwise_plane(x + plane * inSize, Int32(w.input[0]), Int32(w.input[1]),

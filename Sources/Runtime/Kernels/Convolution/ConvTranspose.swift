@@ -43,7 +43,7 @@ struct ConvTransposeKernel: OpKernel {
                               b: xs + (n * channels + g * groupChannels) * inSize, ldb: inSize,
                               c: columns, ldc: inSize, threads: context.threads)
                 let image = y + (n * filters + g * groupFilters) * outSize
-                parallelRanges(groupFilters, threads: context.threads) { range in
+                parallelRanges(groupFilters, threads: context.threads, minimumPerThread: Parallel.items(costing: kernelSize * inSize)) { range in
                     for filter in range {
                         Self.fold(columns + filter * kernelSize * inSize, window: window, into: image + filter * outSize)
                     }

@@ -9,7 +9,7 @@ enum Im2Col {
         let inCount = Shapes.count(w.input)
         let rows = channels * kernelSize
         if w.input.count == 2 {
-            parallelRanges(rows, threads: threads, minimumPerThread: 16) { range in
+            parallelRanges(rows, threads: threads, minimumPerThread: Parallel.items(costing: outCount)) { range in
                 for row in range { unfoldRow2D(input, row: row, window: w, columns: columns, padValue: padValue) }
             }
             return
@@ -17,7 +17,7 @@ enum Im2Col {
         // Any spatial rank: walk output positions with per-axis coordinates.
         let kernelStrides = Shapes.strides(w.kernel), outStrides = Shapes.strides(w.output)
         let inStrides = Shapes.strides(w.input)
-        parallelRanges(rows, threads: threads, minimumPerThread: 16) { range in
+        parallelRanges(rows, threads: threads, minimumPerThread: Parallel.items(costing: outCount * w.input.count)) { range in
             for row in range {
                 let channel = row / kernelSize, offset = row % kernelSize
                 let source = input + channel * inCount

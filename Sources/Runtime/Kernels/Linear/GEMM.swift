@@ -10,9 +10,9 @@ public enum GEMM {
                                 c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool = false,
                                 threads: Int = 1) {
         guard m > 0 && n > 0 else { return }
-        // Below ~1 MFLOP per thread, the threads cost more than they save.
+        // Below ~Parallel.minimumWork multiply-adds per thread, threads cost more than they save.
         let work = m * n * max(k, 1)
-        let workers = min(threads, max(1, work / 500_000))
+        let workers = min(threads, max(1, work / (4 * Parallel.minimumWork)))
         if workers <= 1 {
             call(m, n, k, a, lda, transA, b, ldb, transB, c, ldc, accumulate)
         } else if n >= m {

@@ -6,6 +6,11 @@ struct MatMulKernel: OpKernel {
 
     func run(_ inputs: [Tensor?], _ context: ExecutionContext) throws -> [Tensor?] {
         guard let a = inputs[0], let b = inputs[1] else { throw node.failure("needs two inputs") }
+        if NumericType.isHalf(a.type) && a.type == b.type {
+            // Half-precision products are computed in float and rounded once at the end.
+            let product = try MatMulKernel.multiply(HalfPrecision.widen(a), HalfPrecision.widen(b), threads: context.threads, node: node)
+            return [HalfPrecision.narrow(product, to: a.type)]
+        }
         guard a.type == .float, b.type == .float else {
             throw node.failure("supports float inputs, got \(a.type) and \(b.type)")
         }

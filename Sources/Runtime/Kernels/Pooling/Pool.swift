@@ -38,7 +38,8 @@ struct PoolKernel: OpKernel {
         let window = Window3D(w)
         let source = x.elements(Float.self).baseAddress!, target = output.mutableElements(Float.self).baseAddress!
         let indexTarget = indices?.mutableElements(Int64.self).baseAddress
-        parallelRanges(planes, threads: context.threads, minimumPerThread: 4) { range in
+        let cost = window.outCount * window.kernel.reduce(1, *)
+        parallelRanges(planes, threads: context.threads, minimumPerThread: Parallel.items(costing: cost)) { range in
             for plane in range {
                 pool(source + plane * window.inCount, into: target + plane * window.outCount, window: window,
                      indices: indexTarget.map { $0 + plane * window.outCount }, indexBase: plane * window.inCount)
@@ -131,7 +132,7 @@ struct GlobalPoolKernel: OpKernel {
         let planes = x.shape[0] * x.shape[1], size = Shapes.count(Array(x.shape.dropFirst(2)))
         let output = Tensor(uninitialized: .float, shape: Array(x.shape.prefix(2)) + Array(repeating: 1, count: x.rank - 2))
         let source = x.elements(Float.self), target = output.mutableElements(Float.self)
-        parallelRanges(planes, threads: context.threads, minimumPerThread: 64) { range in
+        parallelRanges(planes, threads: context.threads, minimumPerThread: Parallel.items(costing: size)) { range in
             for plane in range {
                 let values = UnsafeBufferPointer(rebasing: source[plane * size..<(plane + 1) * size])
                 target[plane] = isMax ? (values.max() ?? -.infinity) : Float(values.reduce(0.0) { $0 + Double($1) } / Double(max(size, 1)))
