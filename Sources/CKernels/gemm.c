@@ -154,26 +154,40 @@ static float *reserve(float **buffer, size_t *capacity, size_t count) {
     return *buffer;
 }
 
-// Few rows (a matrix-vector product, say): packing would cost more than it saves.
+// Sixteen independent partial sums: the compiler may vectorize them without reordering any
+// single sum (which it must not do for floats).
 __attribute__((target_clones("avx512f", "avx2", "default")))
+static float dot(const float *a, const float *b, int n) {
+    float partial[16] = {0};
+    int k = 0;
+    for (; k + 16 <= n; k += 16)
+        for (int l = 0; l < 16; l++) partial[l] += a[k + l] * b[k + l];
+    float sum = 0;
+    for (int l = 0; l < 16; l++) sum += partial[l];
+    for (; k < n; k++) sum += a[k] * b[k];
+    return sum;
+}
+
+__attribute__((target_clones("avx512f", "avx2", "default")))
+static void axpy(float alpha, const float *x, float *y, int n) {
+    for (int j = 0; j < n; j++) y[j] += alpha * x[j];
+}
+
+// Few rows (a matrix-vector product, say): packing would cost more than it saves.
 static void sgemm_few_rows(int M, int N, int K, const float *A, int lda, int transA,
                            const float *B, int ldb, int transB, float *C, int ldc, int accumulate) {
+    float *row = reserve(&packed_a, &packed_a_capacity, (size_t)K);
     for (int i = 0; i < M; i++) {
+        for (int k = 0; k < K; k++) row[k] = load_a(A, lda, transA, i, k);
         float *c = C + (size_t)i * ldc;
         if (transB) {
             for (int j = 0; j < N; j++) {
-                const float *b = B + (size_t)j * ldb;
-                float sum = 0;
-                for (int k = 0; k < K; k++) sum += load_a(A, lda, transA, i, k) * b[k];
+                const float sum = dot(row, B + (size_t)j * ldb, K);
                 c[j] = accumulate ? c[j] + sum : sum;
             }
         } else {
             if (!accumulate) memset(c, 0, sizeof(float) * (size_t)N);
-            for (int k = 0; k < K; k++) {
-                const float a = load_a(A, lda, transA, i, k);
-                const float *b = B + (size_t)k * ldb;
-                for (int j = 0; j < N; j++) c[j] += a * b[j];
-            }
+            for (int k = 0; k < K; k++) axpy(row[k], B + (size_t)k * ldb, c, N);
         }
     }
 }

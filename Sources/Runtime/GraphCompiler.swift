@@ -7,6 +7,11 @@ final class Step {
     let inputs: [Int?]
     let outputs: [Int?]
     var release: [Int] = []
+    /// Set when the activation that reads this step's output is folded into it (unobserved runs).
+    var fusedClamp: ActivationClamp?
+    var fusedOutput: Int?
+    /// Set on that activation: unobserved runs skip it.
+    var fusedAway = false
 
     init(node: Node, kernel: OpKernel, inputs: [Int?], outputs: [Int?]) {
         self.node = node
@@ -88,6 +93,7 @@ struct GraphCompiler {
         for (slot, index) in lastUse where !kept.contains(slot) {
             compiled.steps[index].release.append(slot)
         }
+        ActivationFusion.plan(compiled)
         return compiled
     }
 

@@ -99,6 +99,11 @@ public final class Interpreter {
     }
 
     private func run(_ step: Step, in scope: Scope, context: ExecutionContext) throws {
+        let fused = observer == nil
+        if fused && step.fusedAway {
+            for slot in step.release { scope.values[slot] = nil }
+            return
+        }
         let inputs = step.inputs.map { slot in slot.flatMap { scope.values[$0] } }
         for (i, slot) in step.inputs.enumerated() where slot != nil && inputs[i] == nil {
             throw RuntimeError.node(name: step.node.label, op: step.node.opType,
@@ -107,7 +112,11 @@ public final class Interpreter {
         let outputs: [Tensor?]
         let start = options.profile ? monotonicMilliseconds() : 0
         do {
-            outputs = try step.kernel.run(inputs, context)
+            if fused, let clamp = step.fusedClamp, let kernel = step.kernel as? ClampFusable {
+                outputs = try kernel.run(inputs, context, clamp: clamp)
+            } else {
+                outputs = try step.kernel.run(inputs, context)
+            }
             if options.profile {
                 let entry = profile[step.node.opType] ?? (0, 0)
                 profile[step.node.opType] = (entry.milliseconds + monotonicMilliseconds() - start, entry.calls + 1)
@@ -116,7 +125,8 @@ public final class Interpreter {
             if case .node = error { throw error }
             throw RuntimeError.node(name: step.node.label, op: step.node.opType, message: error.description)
         }
-        for (i, slot) in step.outputs.enumerated() {
+        let targets = fused && step.fusedClamp != nil ? [step.fusedOutput] : step.outputs
+        for (i, slot) in targets.enumerated() {
             guard let slot, i < outputs.count, let tensor = outputs[i] else { continue }
             scope.values[slot] = tensor
             observer?(scope.graph.slotNames[slot], tensor)

@@ -1,10 +1,10 @@
-import Dispatch
+import CKernels
 
-/// Splits `0..<count` into at most `threads` contiguous ranges and runs them concurrently;
-/// work smaller than `minimumPerThread` items stays on the calling thread.
+/// Splits `0..<count` into at most `threads` contiguous ranges and runs them concurrently on
+/// qtool's thread pool; work smaller than `minimumPerThread` items stays on the calling thread.
 ///
-/// Waking a worker costs several microseconds, so callers size `minimumPerThread` to keep
-/// roughly `Parallel.minimumWork` elementary operations per thread (see `items(costing:)`).
+/// Handing work to another thread costs a few microseconds, so callers size `minimumPerThread`
+/// to keep roughly `Parallel.minimumWork` elementary operations per thread (`items(costing:)`).
 public func parallelRanges(_ count: Int, threads: Int, minimumPerThread: Int = 1,
                            _ body: (Range<Int>) -> Void) {
     let workers = min(threads, max(1, count / max(minimumPerThread, 1)))
@@ -14,12 +14,22 @@ public func parallelRanges(_ count: Int, threads: Int, minimumPerThread: Int = 1
     }
     let chunk = (count + workers - 1) / workers
     withoutActuallyEscaping(body) { body in
-        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+        var job = Job { worker in
             let start = worker * chunk
             let end = min(count, start + chunk)
             if start < end { body(start..<end) }
         }
+        withUnsafeMutablePointer(to: &job) { pointer in
+            qt_parallel_run(Int32(workers), Int32(workers), { context, task in
+                context!.assumingMemoryBound(to: Job.self).pointee.run(Int(task))
+            }, pointer)
+        }
     }
+}
+
+/// The closure a pool task runs, behind a pointer the C pool can carry.
+private struct Job {
+    let run: (Int) -> Void
 }
 
 public enum Parallel {

@@ -22,7 +22,7 @@ final class LinearKernelTests: XCTestCase {
     }
 
     func testGEMMMatchesReferenceOnEdgeShapes() {
-        let shapes = [(1, 1, 1), (5, 7, 3), (6, 32, 8), (7, 33, 257), (13, 17, 300), (64, 100, 9), (130, 40, 512)]
+        let shapes = [(1, 1, 1), (5, 7, 3), (6, 32, 8), (7, 33, 257), (13, 17, 300), (64, 100, 9), (130, 40, 512), (64, 3, 70), (40, 1, 33)]
         for (m, n, k) in shapes {
             for (transA, transB) in [(false, false), (true, false), (false, true), (true, true)] {
                 for accumulate in [false, true] {

@@ -36,4 +36,10 @@ void qt_igemm(int M, int N, int K, const int32_t *A, int lda, const int32_t *B, 
 /// by default, so every run would fault in fresh pages for its activations).
 void qt_keep_freed_memory(void);
 
+typedef void (*qt_task_fn)(void *context, int task);
+
+/// Runs fn(context, 0..<tasks) on up to `threads` threads (the caller is one of them) and
+/// returns when all are done. Nested calls from inside a task run serially.
+void qt_parallel_run(int tasks, int threads, qt_task_fn fn, void *context);
+
 #endif

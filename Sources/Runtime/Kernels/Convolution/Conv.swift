@@ -2,7 +2,7 @@ import CKernels
 
 /// Conv over any spatial rank: depthwise planes run a direct kernel, 1×1 convolutions are a
 /// plain matrix product, everything else im2col + GEMM per group.
-struct ConvKernel: OpKernel {
+struct ConvKernel: OpKernel, ClampFusable {
     let node: KernelNode
     let geometry: WindowGeometry
     let group: Int
@@ -15,6 +15,14 @@ struct ConvKernel: OpKernel {
     }
 
     func run(_ inputs: [Tensor?], _ context: ExecutionContext) throws -> [Tensor?] {
+        try convolve(inputs, context, clamp: nil)
+    }
+
+    func run(_ inputs: [Tensor?], _ context: ExecutionContext, clamp: ActivationClamp) throws -> [Tensor?] {
+        try convolve(inputs, context, clamp: clamp)
+    }
+
+    private func convolve(_ inputs: [Tensor?], _ context: ExecutionContext, clamp: ActivationClamp?) throws -> [Tensor?] {
         guard let x = inputs[0], let w = inputs[1] else { throw node.failure("needs X and W") }
         guard x.type == .float, w.type == .float else { throw node.failure("supports float tensors, got \(x.type)") }
         guard x.rank >= 3, w.rank == x.rank else { throw node.failure("X \(x.shape) and W \(w.shape) must have the same rank >= 3") }
@@ -29,7 +37,7 @@ struct ConvKernel: OpKernel {
         let problem = Problem(x: x.elements(Float.self).baseAddress!, w: w.elements(Float.self).baseAddress!,
                               bias: bias?.elements(Float.self).baseAddress, y: output.mutableElements(Float.self).baseAddress!,
                               batch: batch, channels: channels, filters: filters, group: group, window: window,
-                              threads: context.threads)
+                              clamp: clamp, threads: context.threads)
         if group == channels && filters == channels && window.input.count == 2 {
             problem.depthwise()
         } else {
@@ -44,6 +52,7 @@ struct ConvKernel: OpKernel {
         let y: UnsafeMutablePointer<Float>
         let batch: Int, channels: Int, filters: Int, group: Int
         let window: WindowGeometry.Resolved
+        let clamp: ActivationClamp?
         let threads: Int
 
         var inSize: Int { Shapes.count(window.input) }
@@ -65,6 +74,7 @@ struct ConvKernel: OpKernel {
                                        bias?[c] ?? 0, y + plane * outSize, Int32(w.output[0]), Int32(w.output[1]),
                                        Int32(w.stride[0]), Int32(w.stride[1]), Int32(w.padBegin[0]), Int32(w.padBegin[1]),
                                        Int32(w.dilation[0]), Int32(w.dilation[1]))
+                    clamp?.apply(UnsafeMutableBufferPointer(start: y + plane * outSize, count: outSize))
                 }
             }
         }
@@ -87,6 +97,12 @@ struct ConvKernel: OpKernel {
                                   b: columns.map { UnsafePointer($0) } ?? source, ldb: outSize,
                                   c: image + g * groupFilters * outSize, ldc: outSize,
                                   accumulate: true, threads: threads)
+                }
+                if let clamp {
+                    let count = filters * outSize
+                    parallelRanges(count, threads: threads, minimumPerThread: Parallel.minimumWork) { range in
+                        clamp.apply(UnsafeMutableBufferPointer(start: image + range.lowerBound, count: range.count))
+                    }
                 }
             }
         }

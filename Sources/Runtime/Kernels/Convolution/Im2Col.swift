@@ -2,8 +2,9 @@
 /// (channel, kernel offset) and one column per output position, zero where the window
 /// overlaps padding. Conv then is one matrix product per group.
 enum Im2Col {
-    static func unfold<T: Numeric>(_ input: UnsafePointer<T>, channels: Int, window w: WindowGeometry.Resolved,
+    static func unfold<T: Numeric>(_ input: UnsafePointer<T>, channels: Int, window: WindowGeometry.Resolved,
                                    into columns: UnsafeMutablePointer<T>, padValue: T = 0, threads: Int) {
+        let w = window.planar
         let kernelSize = Shapes.count(w.kernel)
         let outCount = Shapes.count(w.output)
         let inCount = Shapes.count(w.input)

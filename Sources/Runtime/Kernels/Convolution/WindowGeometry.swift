@@ -29,6 +29,13 @@ struct WindowGeometry {
     struct Resolved {
         var input: [Int], kernel: [Int], stride: [Int], dilation: [Int]
         var padBegin: [Int], padEnd: [Int], output: [Int]
+
+        /// A 1-D window as a 2-D one of height 1, so it takes the 2-D fast paths.
+        var planar: Resolved {
+            guard input.count == 1 else { return self }
+            return Resolved(input: [1] + input, kernel: [1] + kernel, stride: [1] + stride, dilation: [1] + dilation,
+                            padBegin: [0] + padBegin, padEnd: [0] + padEnd, output: [1] + output)
+        }
     }
 
     func resolve(input: [Int], kernel fromWeights: [Int]?, node: KernelNode) throws -> Resolved {

@@ -10,6 +10,21 @@ public enum GEMM {
                                 c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool = false,
                                 threads: Int = 1) {
         guard m > 0 && n > 0 else { return }
+        if n < 8 && m >= 4 * n {
+            // A few columns would fill only a sliver of each microkernel tile: compute Cᵀ = Bᵀ·Aᵀ,
+            // whose rows are the few, then transpose it into C.
+            let transposed = UnsafeMutablePointer<Float>.allocate(capacity: n * m)
+            defer { transposed.deallocate() }
+            multiply(m: n, n: m, k: k, a: b, lda: ldb, transA: !transB, b: a, ldb: lda, transB: !transA,
+                     c: transposed, ldc: m, threads: threads)
+            for i in 0..<m {
+                for j in 0..<n {
+                    let value = transposed[j * m + i]
+                    c[i * ldc + j] = accumulate ? c[i * ldc + j] + value : value
+                }
+            }
+            return
+        }
         // Below ~Parallel.minimumWork multiply-adds per thread, threads cost more than they save.
         let work = m * n * max(k, 1)
         let workers = min(threads, max(1, work / (4 * Parallel.minimumWork)))
