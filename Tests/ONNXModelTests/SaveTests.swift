@@ -19,6 +19,21 @@ final class SaveTests: XCTestCase {
         XCTAssertEqual(try ModelFile.load(folder.file("m.onnx")), model)
     }
 
+    func testAModelOverTheInlineLimitIsWrittenWithExternalData() throws {
+        let folder = try TemporaryDirectory()
+        let model = TestModels.weighted()
+        let limit = model.serializedBytes().count - 1
+        let report = try ModelFile.save(model, to: folder.file("big.onnx"), policy: .keep, inlineLimit: limit)
+        XCTAssertTrue(report.forcedExternal)
+        XCTAssertEqual(report.sideFiles, ["big.onnx.data"])
+        XCTAssertLessThanOrEqual(report.modelBytes, limit)
+        let reloaded = try ModelFile.load(folder.file("big.onnx"))
+        XCTAssertTrue(reloaded.allTensors().contains { $0.isExternal })
+        XCTAssertEqual(reloaded.allTensors().compactMap(\.rawData), model.allTensors().compactMap(\.rawData))
+        XCTAssertThrowsError(try ModelFile.save(model, to: folder.file("inline.onnx"), policy: .inline, inlineLimit: limit))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder.file("inline.onnx")))
+    }
+
     func testSavingIntoAMissingDirectoryFailsAndLeavesNothing() throws {
         let folder = try TemporaryDirectory()
         for policy: ExternalDataPolicy in [.keep, .inline, .external(threshold: 16, location: nil)] {

@@ -44,12 +44,13 @@ public enum ModelFile {
     /// `protectedPaths` are files that must never be overwritten (the input and its data).
     @discardableResult
     public static func save(_ model: ModelProto, to path: String, policy: ExternalDataPolicy = .keep,
-                            protectedPaths: [String] = []) throws -> SaveReport {
+                            protectedPaths: [String] = [], inlineLimit: Int = protobufLimit) throws -> SaveReport {
         var layout = try ExternalDataLayout.plan(model, output: path, policy: policy, protectedPaths: protectedPaths)
         var writer = WireWriter()
         layout.model.encode(to: &writer)
         var forced = false
-        if writer.count > protobufLimit {
+        // `inlineLimit` is protobuf's limit; tests lower it to exercise this path on small models.
+        if writer.count > inlineLimit {
             guard policy != .inline else {
                 throw ModelError.unsupported("\(path): the model needs \(writer.count) bytes inline, over protobuf's 2 GB limit; write it with external data")
             }
