@@ -38,7 +38,7 @@ struct PoolKernel: OpKernel {
         let window = Window3D(w)
         let source = x.elements(Float.self).baseAddress!, target = output.mutableElements(Float.self).baseAddress!
         let indexTarget = indices?.mutableElements(Int64.self).baseAddress
-        let cost = window.outCount * window.kernel.reduce(1, *)
+        let cost = window.outCount * window.kernel[0] * window.kernel[1] * window.kernel[2]
         parallelRanges(planes, threads: context.threads, minimumPerThread: Parallel.items(costing: cost)) { range in
             for plane in range {
                 pool(source + plane * window.inCount, into: target + plane * window.outCount, window: window,
@@ -50,31 +50,44 @@ struct PoolKernel: OpKernel {
 
     private func pool(_ input: UnsafePointer<Float>, into output: UnsafeMutablePointer<Float>, window w: Window3D,
                       indices: UnsafeMutablePointer<Int64>?, indexBase: Int) {
+        // Locals, so the loops below read registers, not the window's vectors.
+        let (inD, inH, inW) = (w.input[0], w.input[1], w.input[2])
+        let (kD, kH, kW) = (w.kernel[0], w.kernel[1], w.kernel[2])
+        let (sD, sH, sW) = (w.stride[0], w.stride[1], w.stride[2])
+        let (dD, dH, dW) = (w.dilation[0], w.dilation[1], w.dilation[2])
+        let (pD, pH, pW) = (w.padBegin[0], w.padBegin[1], w.padBegin[2])
+        let (eD, eH, eW) = (inD + w.padEnd[0], inH + w.padEnd[1], inW + w.padEnd[2])
+        let isMax = mode == .max
+        if isMax && indices == nil && kD == 1 && inD == 1 && dH == 1 && dW == 1 && pH == 0 && pW == 0 {
+            maxPoolPlane(input, into: output, inH: inH, inW: inW, kH: kH, kW: kW, sH: sH, sW: sW,
+                         outH: w.output[1], outW: w.output[2])
+            return
+        }
         var out = 0
         for od in 0..<w.output[0] {
-            let d0 = od * w.stride[0] - w.padBegin[0]
+            let d0 = od * sD - pD
             for oh in 0..<w.output[1] {
-                let h0 = oh * w.stride[1] - w.padBegin[1]
+                let h0 = oh * sH - pH
                 for ow in 0..<w.output[2] {
-                    let w0 = ow * w.stride[2] - w.padBegin[2]
+                    let w0 = ow * sW - pW
                     var best = -Float.infinity, bestIndex = 0, sum: Float = 0, valid = 0, padded = 0
-                    for kd in 0..<w.kernel[0] {
-                        let d = d0 + kd * w.dilation[0]
-                        for kh in 0..<w.kernel[1] {
-                            let h = h0 + kh * w.dilation[1]
-                            for kw in 0..<w.kernel[2] {
-                                let x = w0 + kw * w.dilation[2]
-                                if w.withinPadding(d, h, x) { padded += 1 }
-                                guard d >= 0, d < w.input[0], h >= 0, h < w.input[1], x >= 0, x < w.input[2] else { continue }
-                                let offset = (d * w.input[1] + h) * w.input[2] + x
+                    for kd in 0..<kD {
+                        let d = d0 + kd * dD
+                        for kh in 0..<kH {
+                            let h = h0 + kh * dH
+                            for kw in 0..<kW {
+                                let x = w0 + kw * dW
+                                if d >= -pD && d < eD && h >= -pH && h < eH && x >= -pW && x < eW { padded += 1 }
+                                guard d >= 0, d < inD, h >= 0, h < inH, x >= 0, x < inW else { continue }
+                                let offset = (d * inH + h) * inW + x
                                 let value = input[offset]
                                 valid += 1
                                 sum += value
-                                if value > best || (best.isNaN == false && value.isNaN) { best = value; bestIndex = offset }
+                                if value > best || (!best.isNaN && value.isNaN) { best = value; bestIndex = offset }
                             }
                         }
                     }
-                    if mode == .max {
+                    if isMax {
                         output[out] = best
                         if let indices { indices[out] = Int64(indexBase + w.storageIndex(bestIndex, columnMajor: columnMajorIndices)) }
                     } else {
@@ -87,27 +100,43 @@ struct PoolKernel: OpKernel {
     }
 }
 
-/// A resolved window with its spatial axes padded to three (leading size-1 axes).
+/// The common MaxPool: one plane, no padding or dilation (every window lies inside the input).
+private func maxPoolPlane(_ input: UnsafePointer<Float>, into output: UnsafeMutablePointer<Float>, inH: Int, inW: Int,
+                          kH: Int, kW: Int, sH: Int, sW: Int, outH: Int, outW: Int) {
+    for oh in 0..<outH {
+        for ow in 0..<outW {
+            var best = -Float.infinity
+            var row = input + oh * sH * inW + ow * sW
+            for _ in 0..<kH {
+                for kw in 0..<kW {
+                    let value = row[kw]
+                    // NaN wins, as in the general loop.
+                    if value > best || (value.isNaN && !best.isNaN) { best = value }
+                }
+                row += inW
+            }
+            output[oh * outW + ow] = best
+        }
+    }
+}
+
+/// A resolved window with its spatial axes padded to three (leading size-1 axes). Fixed-size
+/// vectors, not arrays, so the pooling loops read them without reference counting.
 struct Window3D {
-    var input: [Int], output: [Int], kernel: [Int], stride: [Int], dilation: [Int], padBegin: [Int], padEnd: [Int]
+    var input: SIMD3<Int>, output: SIMD3<Int>, kernel: SIMD3<Int>, stride: SIMD3<Int>, dilation: SIMD3<Int>
+    var padBegin: SIMD3<Int>, padEnd: SIMD3<Int>
     let spatialRank: Int
 
     init(_ w: WindowGeometry.Resolved) {
         spatialRank = w.input.count
         let lead = 3 - w.input.count
-        func pad(_ values: [Int], _ filler: Int) -> [Int] { Array(repeating: filler, count: lead) + values }
+        func pad(_ values: [Int], _ filler: Int) -> SIMD3<Int> { SIMD3(Array(repeating: filler, count: lead) + values) }
         input = pad(w.input, 1); output = pad(w.output, 1); kernel = pad(w.kernel, 1)
         stride = pad(w.stride, 1); dilation = pad(w.dilation, 1); padBegin = pad(w.padBegin, 0); padEnd = pad(w.padEnd, 0)
     }
 
-    var inCount: Int { input.reduce(1, *) }
-    var outCount: Int { output.reduce(1, *) }
-
-    /// Inside the input or its explicit padding (what count_include_pad counts).
-    func withinPadding(_ d: Int, _ h: Int, _ x: Int) -> Bool {
-        d >= -padBegin[0] && d < input[0] + padEnd[0] && h >= -padBegin[1] && h < input[1] + padEnd[1]
-            && x >= -padBegin[2] && x < input[2] + padEnd[2]
-    }
+    var inCount: Int { input[0] * input[1] * input[2] }
+    var outCount: Int { output[0] * output[1] * output[2] }
 
     /// MaxPool's Indices: row-major offset, or column-major over the spatial axes.
     func storageIndex(_ rowMajor: Int, columnMajor: Bool) -> Int {
