@@ -58,7 +58,8 @@ struct PoolKernel: OpKernel {
         let (pD, pH, pW) = (w.padBegin[0], w.padBegin[1], w.padBegin[2])
         let (eD, eH, eW) = (inD + w.padEnd[0], inH + w.padEnd[1], inW + w.padEnd[2])
         let isMax = mode == .max
-        if isMax && indices == nil && kD == 1 && inD == 1 && dH == 1 && dW == 1 && pH == 0 && pW == 0 {
+        let windowsInside = (w.output[1] - 1) * sH + kH <= inH && (w.output[2] - 1) * sW + kW <= inW
+        if isMax && indices == nil && kD == 1 && inD == 1 && dH == 1 && dW == 1 && pH == 0 && pW == 0 && windowsInside {
             maxPoolPlane(input, into: output, inH: inH, inW: inW, kH: kH, kW: kW, sH: sH, sW: sW,
                          outH: w.output[1], outW: w.output[2])
             return
