@@ -199,7 +199,9 @@ void qt_sgemm(int M, int N, int K, const float *A, int lda, int transA,
         if (!accumulate) for (int i = 0; i < M; i++) memset(C + (size_t)i * ldc, 0, sizeof(float) * N);
         return;
     }
-    if (M < 4) {
+    // With few rows, packing costs more than it saves; with a transposed B the packing is a
+    // gather, while the row-by-row path reads B's rows contiguously.
+    if (M <= 4 || (transB && M < 8)) {
         sgemm_few_rows(M, N, K, A, lda, transA, B, ldb, transB, C, ldc, accumulate);
         return;
     }
