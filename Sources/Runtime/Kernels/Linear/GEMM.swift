@@ -27,7 +27,7 @@ public enum GEMM {
         }
         // Below ~Parallel.minimumWork multiply-adds per thread, threads cost more than they save.
         let work = m * n * max(k, 1)
-        let workers = min(threads, max(1, work / (4 * Parallel.minimumWork)))
+        let workers = min(threads, max(1, work / (8 * Parallel.minimumWork)))
         if workers <= 1 {
             call(m, n, k, a, lda, transA, b, ldb, transB, c, ldc, accumulate)
         } else if n >= m {
