@@ -29,6 +29,8 @@ demo: build
 	@echo "== qtool convert (lossless round trip through the IR)"
 	@$(RELEASE_BIN) convert --input $(DEMO_MODEL) --output $(DEMO_OUT)/small_cnn.onnx --timings
 	@cmp $(DEMO_MODEL) $(DEMO_OUT)/small_cnn.onnx && echo "round trip: byte-identical"
+	@echo "== qtool run (qtool's own CPU interpreter)"
+	@$(RELEASE_BIN) run --model $(DEMO_MODEL) --inputs Fixtures/inputs/small_cnn --benchmark 100
 
 # The reference oracle: pinned onnx and onnxruntime in a git-ignored venv.
 $(VENV)/.installed: requirements-test.txt
