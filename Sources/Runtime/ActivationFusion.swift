@@ -69,11 +69,6 @@ enum ActivationFusion {
 
     /// Values fixed before any run: initializers and Constant node outputs.
     private static func constantValues(_ graph: CompiledGraph) -> [Int: Tensor] {
-        var values: [Int: Tensor] = [:]
-        for (slot, tensor) in graph.constants { values[slot] = tensor }
-        for step in graph.steps {
-            if let constant = step.kernel as? ConstantKernel, let slot = step.outputs.first ?? nil { values[slot] = constant.value }
-        }
-        return values
+        Dictionary(graph.constants.map { ($0.slot, $0.tensor) }, uniquingKeysWith: { first, _ in first })
     }
 }

@@ -64,9 +64,19 @@ struct GraphCompiler {
         compiled.inputSlots = compiled.inputNames.map(compiled.slot)
         var defined = Set(compiled.inputNames).union(compiled.constantSlots.keys)
         var lastUse: [Int: Int] = [:]
-        for (index, node) in graph.nodes.enumerated() {
-            let visible = defined.union(outer)
-            let kernel = try makeKernel(node, visible: visible)
+        for node in graph.nodes {
+            let index = compiled.steps.count
+            // Only a node with subgraphs needs the names visible to it (copying the set for every
+            // node would make compiling quadratic).
+            let kernel = try makeKernel(node, visible: node.subgraphs.isEmpty ? [] : defined.union(outer))
+            if let constant = kernel as? ConstantKernel, node.outputs.count == 1, !node.outputs[0].isEmpty {
+                // A Constant's value is known now: it becomes a constant slot, not a step.
+                let slot = compiled.slot(node.outputs[0])
+                compiled.constants.append((slot, constant.value))
+                compiled.constantSlots[node.outputs[0]] = slot
+                defined.insert(node.outputs[0])
+                continue
+            }
             var inputs: [Int?] = []
             for name in node.inputs {
                 guard !name.isEmpty else { inputs.append(nil); continue }
