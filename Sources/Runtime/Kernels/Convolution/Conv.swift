@@ -5,13 +5,11 @@ import CKernels
 struct ConvKernel: OpKernel, ClampFusable {
     let node: KernelNode
     let geometry: WindowGeometry
-    let group: Int
+    var group: Int { geometry.group }
 
     init(_ node: KernelNode) throws {
         self.node = node
         geometry = try WindowGeometry(node)
-        group = node.int("group", default: 1)
-        guard group >= 1 else { throw node.failure("group must be at least 1") }
     }
 
     func run(_ inputs: [Tensor?], _ context: ExecutionContext) throws -> [Tensor?] {

@@ -3,17 +3,15 @@
 struct ConvTransposeKernel: OpKernel {
     let node: KernelNode
     let geometry: WindowGeometry
-    let group: Int
+    var group: Int { geometry.group }
     let outputPadding: [Int]?
     let outputShape: [Int]?
 
     init(_ node: KernelNode) throws {
         self.node = node
         geometry = try WindowGeometry(node)
-        group = node.int("group", default: 1)
         outputPadding = node.ints("output_padding")
         outputShape = node.ints("output_shape")
-        guard group >= 1 else { throw node.failure("group must be at least 1") }
     }
 
     func run(_ inputs: [Tensor?], _ context: ExecutionContext) throws -> [Tensor?] {

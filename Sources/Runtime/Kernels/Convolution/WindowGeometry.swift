@@ -9,6 +9,8 @@ struct WindowGeometry {
     let pads: [Int]?
     let autoPad: AutoPad
     let ceilMode: Bool
+    /// Convolutions' channel groups (1 for pooling, which has no such attribute).
+    let group: Int
 
     init(_ node: KernelNode) throws {
         kernelShape = node.ints("kernel_shape")
@@ -19,6 +21,8 @@ struct WindowGeometry {
         guard let mode = AutoPad(rawValue: text) else { throw node.failure("unknown auto_pad '\(text)'") }
         autoPad = mode
         ceilMode = node.int("ceil_mode", default: 0) != 0
+        group = node.int("group", default: 1)
+        guard group >= 1 else { throw node.failure("group must be at least 1") }
         for (name, values) in [("strides", strides), ("dilations", dilations)] where values?.contains(where: { $0 < 1 }) == true {
             throw node.failure("\(name) must be positive")
         }

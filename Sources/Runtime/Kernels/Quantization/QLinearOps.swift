@@ -56,12 +56,11 @@ struct QLinearMatMulKernel: OpKernel {
 struct ConvIntegerKernel: OpKernel {
     let node: KernelNode
     let geometry: WindowGeometry
-    let group: Int
+    var group: Int { geometry.group }
 
     init(_ node: KernelNode) throws {
         self.node = node
         geometry = try WindowGeometry(node)
-        group = node.int("group", default: 1)
     }
 
     func run(_ inputs: [Tensor?], _ context: ExecutionContext) throws -> [Tensor?] {
@@ -76,12 +75,11 @@ struct ConvIntegerKernel: OpKernel {
 struct QLinearConvKernel: OpKernel {
     let node: KernelNode
     let geometry: WindowGeometry
-    let group: Int
+    var group: Int { geometry.group }
 
     init(_ node: KernelNode) throws {
         self.node = node
         geometry = try WindowGeometry(node)
-        group = node.int("group", default: 1)
     }
 
     func run(_ inputs: [Tensor?], _ context: ExecutionContext) throws -> [Tensor?] {
