@@ -19,8 +19,9 @@ struct Convert: ParsableCommand {
         var clock = Stopwatch()
         let model = Model(try ModelFile.load(files.input))
         let loadTime = clock.lap()
-        let report = try ModelFile.save(model.toProto(), to: files.output, policy: externalData.policy,
-                                        protectedPaths: files.protectedPaths(of: model))
+        let proto = model.toProto()
+        let report = try ModelFile.save(proto, to: files.output, policy: externalData.policy,
+                                        protectedPaths: files.protectedPaths(of: proto))
         let saveTime = clock.lap()
         if report.forcedExternal {
             printError("note: tensors over 2 GB in total: wrote \(report.sideFiles.joined(separator: ", ")) beside the model")

@@ -22,12 +22,9 @@ struct InputOutputOptions: ParsableArguments {
     }
 
     /// The input and every side file its tensors were read from: no write may land on them.
-    func protectedPaths(of model: Model) -> [String] {
+    func protectedPaths(of model: ModelProto) -> [String] {
         let directory = FilePath.directory(of: input)
-        let locations = model.toProto().allTensors().filter(\.isExternal).compactMap { tensor in
-            tensor.externalData.first { $0.key == "location" }?.value
-        }
-        return [input] + Set(locations).sorted().map { directory + "/" + $0 }
+        return [input] + model.externalDataLocations().map { directory + "/" + $0 }
     }
 }
 

@@ -1,22 +1,12 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import Runtime
 
 /// Monotonic wall-clock timing for --timings and benchmarks.
 struct Stopwatch {
-    private var start = Stopwatch.now()
-
-    static func now() -> Double {
-        var time = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &time)
-        return Double(time.tv_sec) * 1e3 + Double(time.tv_nsec) / 1e6
-    }
+    private var start = monotonicMilliseconds()
 
     /// Milliseconds since the last lap (or start), restarting the clock.
     mutating func lap() -> Double {
-        let now = Stopwatch.now()
+        let now = monotonicMilliseconds()
         defer { start = now }
         return now - start
     }

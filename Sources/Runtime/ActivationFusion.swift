@@ -20,6 +20,13 @@ protocol ClampFusable {
 /// observes the run, the producer clamps its own output and the activation step is skipped;
 /// an observed run (calibration, debug) still sees the un-clamped tensor.
 enum ActivationFusion {
+    /// A producer's kernel, the clamp it applies, and the slot its clamped output goes to.
+    struct Fused {
+        let kernel: ClampFusable
+        let clamp: ActivationClamp
+        let output: Int
+    }
+
     static func plan(_ graph: CompiledGraph) {
         var uses: [Int: Int] = [:]
         for step in graph.steps {
@@ -32,13 +39,13 @@ enum ActivationFusion {
         for (index, step) in graph.steps.enumerated() {
             if let slot = step.inputs.first ?? nil { consumerOf[slot] = consumerOf[slot] == nil ? index : -1 }
         }
-        for producer in graph.steps where producer.kernel is ClampFusable && producer.outputs.count == 1 {
-            guard let slot = producer.outputs[0], uses[slot] == 1, let index = consumerOf[slot], index >= 0 else { continue }
+        for producer in graph.steps where producer.outputs.count == 1 {
+            guard let kernel = producer.kernel as? ClampFusable, let slot = producer.outputs[0], uses[slot] == 1,
+                  let index = consumerOf[slot], index >= 0 else { continue }
             let activation = graph.steps[index]
             guard activation.outputs.count == 1, let output = activation.outputs[0],
                   let clamp = clamp(of: activation, known: known) else { continue }
-            producer.fusedClamp = clamp
-            producer.fusedOutput = output
+            producer.fusion = Fused(kernel: kernel, clamp: clamp, output: output)
             activation.fusedAway = true
         }
     }

@@ -8,8 +8,7 @@ final class Step {
     let outputs: [Int?]
     var release: [Int] = []
     /// Set when the activation that reads this step's output is folded into it (unobserved runs).
-    var fusedClamp: ActivationClamp?
-    var fusedOutput: Int?
+    var fusion: ActivationFusion.Fused?
     /// Set on that activation: unobserved runs skip it.
     var fusedAway = false
 

@@ -112,8 +112,8 @@ public final class Interpreter {
         let outputs: [Tensor?]
         let start = options.profile ? monotonicMilliseconds() : 0
         do {
-            if fused, let clamp = step.fusedClamp, let kernel = step.kernel as? ClampFusable {
-                outputs = try kernel.run(inputs, context, clamp: clamp)
+            if fused, let fusion = step.fusion {
+                outputs = try fusion.kernel.run(inputs, context, clamp: fusion.clamp)
             } else {
                 outputs = try step.kernel.run(inputs, context)
             }
@@ -125,7 +125,7 @@ public final class Interpreter {
             if case .node = error { throw error }
             throw RuntimeError.node(name: step.node.label, op: step.node.opType, message: error.description)
         }
-        let targets = fused && step.fusedClamp != nil ? [step.fusedOutput] : step.outputs
+        let targets = fused && step.fusion != nil ? [step.fusion?.output] : step.outputs
         for (i, slot) in targets.enumerated() {
             guard let slot, i < outputs.count, let tensor = outputs[i] else { continue }
             scope.values[slot] = tensor
@@ -173,7 +173,8 @@ enum InputCheck {
     }
 }
 
-func monotonicMilliseconds() -> Double {
+/// Milliseconds on a monotonic clock (profiling, benchmarks, --timings).
+public func monotonicMilliseconds() -> Double {
     var time = timespec()
     clock_gettime(CLOCK_MONOTONIC, &time)
     return Double(time.tv_sec) * 1e3 + Double(time.tv_nsec) / 1e6

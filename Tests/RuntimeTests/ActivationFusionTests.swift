@@ -23,7 +23,7 @@ final class ActivationFusionTests: XCTestCase {
 
     func check(_ model: Model, file: StaticString = #filePath, line: UInt = #line) throws {
         let interpreter = try Interpreter(model: model, options: InterpreterOptions(threads: 2))
-        XCTAssertTrue(interpreter.main.steps[0].fusedClamp != nil, "the activation should be fused", file: file, line: line)
+        XCTAssertTrue(interpreter.main.steps[0].fusion != nil, "the activation should be fused", file: file, line: line)
         let fused = try XCTUnwrap(interpreter.run(["x": input])["y"])
         var seen: [String: Tensor] = [:]
         let observed = try XCTUnwrap(interpreter.run(["x": input]) { name, tensor in seen[name] = tensor }["y"])
@@ -45,6 +45,6 @@ final class ActivationFusionTests: XCTestCase {
         var proto = model(TestModels.node("Relu", ["c"], ["y"])).toProto()
         proto.graph!.output.append(TestModels.value("c"))
         let interpreter = try Interpreter(model: Model(proto))
-        XCTAssertNil(interpreter.main.steps[0].fusedClamp)
+        XCTAssertNil(interpreter.main.steps[0].fusion)
     }
 }

@@ -25,7 +25,7 @@ struct ExternalDataLayout {
                 $1.count >= threshold
             }
         case .keep:
-            let locations = layout.externalLocations()
+            let locations = layout.model.externalDataLocations()
             let protected = Set(protectedPaths.compactMap(FilePath.realPath))
             let clobbers = locations.contains { location in
                 FilePath.realPath(directory + "/" + location).map(protected.contains) ?? false
@@ -39,12 +39,6 @@ struct ExternalDataLayout {
             }
         }
         return layout
-    }
-
-    private func externalLocations() -> Set<String> {
-        Set(model.allTensors().filter(\.isExternal).compactMap { tensor in
-            tensor.externalData.first { $0.key == "location" }?.value
-        })
     }
 
     /// Every tensor inline, marked as onnx marks a tensor whose external data it loaded.

@@ -64,13 +64,7 @@ public struct ModelSummary {
         }
         self.parameters = parameters
         self.constants = constants
-        var files: [String] = []
-        for tensor in model.toProto().allTensors() where tensor.isExternal {
-            if let location = tensor.externalData.first(where: { $0.key == "location" })?.value, !files.contains(location) {
-                files.append(location)
-            }
-        }
-        externalDataFiles = files
+        externalDataFiles = model.toProto().externalDataLocations()
         findings = Validator.validate(model)
     }
 

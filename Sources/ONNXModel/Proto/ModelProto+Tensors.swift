@@ -21,6 +21,17 @@ extension ModelProto {
         }
     }
 
+    /// The side files external tensors read from, each once, in order of first use.
+    public func externalDataLocations() -> [String] {
+        var locations: [String] = []
+        for tensor in allTensors() where tensor.isExternal {
+            if let location = tensor.externalData.first(where: { $0.key == "location" })?.value, !locations.contains(location) {
+                locations.append(location)
+            }
+        }
+        return locations
+    }
+
     /// Every tensor, read-only.
     public func allTensors() -> [TensorProto] {
         var copy = self

@@ -18,47 +18,22 @@ struct MatMulKernel: OpKernel {
     }
 
     static func multiply(_ a: Tensor, _ b: Tensor, threads: Int, node: KernelNode) throws -> Tensor {
-        guard a.rank >= 1, b.rank >= 1 else { throw node.failure("MatMul needs operands of rank >= 1") }
-        let aShape = a.rank == 1 ? [1, a.shape[0]] : a.shape
-        let bShape = b.rank == 1 ? [b.shape[0], 1] : b.shape
-        let m = aShape[aShape.count - 2], k = aShape[aShape.count - 1]
-        let n = bShape[bShape.count - 1]
-        guard bShape[bShape.count - 2] == k else {
-            throw node.failure("shapes \(a.shape) and \(b.shape) do not fit: inner dimensions \(k) and \(bShape[bShape.count - 2])")
-        }
-        let aBatch = Array(aShape.dropLast(2)), bBatch = Array(bShape.dropLast(2))
-        guard let batch = Shapes.broadcast([aBatch, bBatch]) else {
-            throw node.failure("batch dimensions \(aBatch) and \(bBatch) do not broadcast")
-        }
-        var outShape = batch + [m, n]
-        if a.rank == 1 { outShape.remove(at: outShape.count - 2) }
-        if b.rank == 1 { outShape.removeLast() }
-        let output = Tensor(uninitialized: .float, shape: outShape)
+        let batches = try MatrixBatches(a.shape, b.shape, node: node)
+        let (m, k, n) = (batches.m, batches.k, batches.n)
+        let output = Tensor(uninitialized: .float, shape: batches.outputShape)
         let pa = a.elements(Float.self).baseAddress!, pb = b.elements(Float.self).baseAddress!
         let pc = output.mutableElements(Float.self).baseAddress!
-        let batchCount = Shapes.count(batch)
-        if bBatch.allSatisfy({ $0 == 1 }) && aBatch == batch {
+        let batchCount = batches.count
+        if batches.aIsStacked {
             // [.., M, K] × [K, N]: one product with all batches stacked as rows.
             GEMM.multiply(m: batchCount * m, n: n, k: k, a: pa, lda: k, b: pb, ldb: n, c: pc, ldc: n, threads: threads)
             return output
-        }
-        let aStrides = Shapes.broadcastStrides(aBatch, to: batch), bStrides = Shapes.broadcastStrides(bBatch, to: batch)
-        let batchStrides = Shapes.strides(batch)
-        func offsets(_ index: Int) -> (Int, Int) {
-            var rest = index, aOffset = 0, bOffset = 0
-            for axis in batch.indices {
-                let coordinate = rest / batchStrides[axis]
-                rest %= batchStrides[axis]
-                aOffset += coordinate * aStrides[axis]
-                bOffset += coordinate * bStrides[axis]
-            }
-            return (aOffset * m * k, bOffset * k * n)
         }
         // Many small products: one thread each; few large ones: threads inside each product.
         let inner = batchCount >= threads ? 1 : threads
         parallelRanges(batchCount, threads: batchCount >= threads ? threads : 1) { range in
             for index in range {
-                let (aOffset, bOffset) = offsets(index)
+                let (aOffset, bOffset) = batches.offsets(index)
                 GEMM.multiply(m: m, n: n, k: k, a: pa + aOffset, lda: k, b: pb + bOffset, ldb: n,
                               c: pc + index * m * n, ldc: n, threads: inner)
             }

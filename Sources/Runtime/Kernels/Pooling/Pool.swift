@@ -24,8 +24,8 @@ struct PoolKernel: OpKernel {
         guard let x = inputs[0] else { throw node.failure("needs an input") }
         if mode == .max && (x.type == .uint8 || x.type == .int8) {
             // 8-bit values are exact in float: pool there and convert back.
-            var results = try run([x.convertedToFloat()] + inputs.dropFirst(), context)
-            results[0] = results[0]?.convertedFromFloat(to: x.type)
+            var results = try run([try Conversion.convert(x, to: .float)] + inputs.dropFirst(), context)
+            results[0] = try results[0].map { try Conversion.convert($0, to: x.type) }
             return results
         }
         guard x.type == .float else { throw node.failure("supports float (and 8-bit MaxPool) inputs, got \(x.type)") }
@@ -169,33 +169,5 @@ struct GlobalPoolKernel: OpKernel {
             }
         }
         return [output]
-    }
-}
-
-extension Tensor {
-    /// An 8-bit integer tensor as float (exact).
-    func convertedToFloat() -> Tensor {
-        let output = Tensor(uninitialized: .float, shape: shape)
-        let target = output.mutableElements(Float.self)
-        if type == .uint8 {
-            for (i, value) in elements(UInt8.self).enumerated() { target[i] = Float(value) }
-        } else {
-            for (i, value) in elements(Int8.self).enumerated() { target[i] = Float(value) }
-        }
-        return output
-    }
-
-    /// Float values that are whole 8-bit numbers, back in their integer type.
-    func convertedFromFloat(to type: DataType) -> Tensor {
-        let output = Tensor(uninitialized: type, shape: shape)
-        let source = elements(Float.self)
-        if type == .uint8 {
-            let target = output.mutableElements(UInt8.self)
-            for i in source.indices { target[i] = UInt8(source[i]) }
-        } else {
-            let target = output.mutableElements(Int8.self)
-            for i in source.indices { target[i] = Int8(source[i]) }
-        }
-        return output
     }
 }

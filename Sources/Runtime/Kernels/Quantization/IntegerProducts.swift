@@ -14,38 +14,27 @@ enum IntegerProducts {
         return values
     }
 
-    /// Batched (A - aZero)·(B - bZero) with numpy batch broadcasting. aZero is per row of A,
-    /// bZero per column of B (or one value each). Returns int32 accumulators and their shape.
+    /// Batched (A - aZero)·(B - bZero) with numpy semantics (1-D operands promoted, batch
+    /// dimensions broadcast). aZero is per row of A, bZero per column of B (or one value each).
+    /// Returns int32 accumulators, their shape and B's column count.
     static func matMul(_ a: Tensor, _ aZero: Tensor?, _ b: Tensor, _ bZero: Tensor?, node: KernelNode)
         throws -> (values: [Int32], shape: [Int], columns: Int) {
-        guard a.rank >= 2, b.rank >= 2 else { throw node.failure("operands must have rank >= 2") }
-        let m = a.shape[a.rank - 2], k = a.shape[a.rank - 1], n = b.shape[b.rank - 1]
-        guard b.shape[b.rank - 2] == k else { throw node.failure("shapes \(a.shape) and \(b.shape) do not fit") }
-        let aBatch = Array(a.shape.dropLast(2)), bBatch = Array(b.shape.dropLast(2))
-        guard let batch = Shapes.broadcast([aBatch, bBatch]) else { throw node.failure("batch dims \(aBatch) and \(bBatch) do not broadcast") }
+        let batches = try MatrixBatches(a.shape, b.shape, node: node)
+        let (m, k, n) = (batches.m, batches.k, batches.n)
         let aZeros = try zeroPoints(aZero, count: m, name: "a_zero_point", node: node)
         let bZeros = try zeroPoints(bZero, count: n, name: "b_zero_point", node: node)
         var av = a.widenedToInt32(), bv = b.widenedToInt32()
         for i in av.indices { av[i] -= aZeros.count == 1 ? aZeros[0] : aZeros[(i / k) % m] }
         for i in bv.indices { bv[i] -= bZeros.count == 1 ? bZeros[0] : bZeros[i % n] }
-        let batchCount = Shapes.count(batch)
-        let aStrides = Shapes.broadcastStrides(aBatch, to: batch), bStrides = Shapes.broadcastStrides(bBatch, to: batch)
-        let batchStrides = Shapes.strides(batch)
-        var result = [Int32](repeating: 0, count: batchCount * m * n)
+        var result = [Int32](repeating: 0, count: batches.count * m * n)
         av.withUnsafeBufferPointer { pa in bv.withUnsafeBufferPointer { pb in result.withUnsafeMutableBufferPointer { pc in
-            for index in 0..<batchCount {
-                var rest = index, aOffset = 0, bOffset = 0
-                for axis in batch.indices {
-                    let coordinate = rest / batchStrides[axis]
-                    rest %= batchStrides[axis]
-                    aOffset += coordinate * aStrides[axis]
-                    bOffset += coordinate * bStrides[axis]
-                }
-                qt_igemm(Int32(m), Int32(n), Int32(k), pa.baseAddress! + aOffset * m * k, Int32(k),
-                         pb.baseAddress! + bOffset * k * n, Int32(n), pc.baseAddress! + index * m * n, Int32(n))
+            for index in 0..<batches.count {
+                let (aOffset, bOffset) = batches.offsets(index)
+                qt_igemm(Int32(m), Int32(n), Int32(k), pa.baseAddress! + aOffset, Int32(k),
+                         pb.baseAddress! + bOffset, Int32(n), pc.baseAddress! + index * m * n, Int32(n))
             }
         } } }
-        return (result, batch + [m, n], n)
+        return (result, batches.outputShape, n)
     }
 
     /// (X - xZero) convolved with (W - wZero[filter]), int32 accumulators in [N, M, spatial...].

@@ -7,24 +7,10 @@ struct MatMulIntegerKernel: OpKernel {
 
     func run(_ inputs: [Tensor?], _ context: ExecutionContext) throws -> [Tensor?] {
         guard let a = inputs[0], let b = inputs[1] else { throw node.failure("needs A and B") }
-        let (a2, b2, squeeze) = promote(a, b)
-        var (values, shape, _) = try IntegerProducts.matMul(a2, inputs.count > 2 ? inputs[2] : nil, b2,
+        let (values, shape, _) = try IntegerProducts.matMul(a, inputs.count > 2 ? inputs[2] : nil, b,
                                                             inputs.count > 3 ? inputs[3] : nil, node: node)
-        shape = squeeze(shape)
         return [Tensor(values, shape: shape)]
     }
-}
-
-/// 1-D operands of a matrix product, promoted as numpy does (and the shape fix-up after).
-func promote(_ a: Tensor, _ b: Tensor) -> (Tensor, Tensor, ([Int]) -> [Int]) {
-    let a2 = a.rank == 1 ? a.reshaped([1, a.shape[0]]) : a
-    let b2 = b.rank == 1 ? b.reshaped([b.shape[0], 1]) : b
-    return (a2, b2, { shape in
-        var result = shape
-        if b.rank == 1 { result.removeLast() }
-        if a.rank == 1 { result.remove(at: result.count - (b.rank == 1 ? 1 : 2)) }
-        return result
-    })
 }
 
 /// QLinearMatMul: quantized A·B requantized to y's scale and zero point; b's scale and zero
@@ -36,11 +22,9 @@ struct QLinearMatMulKernel: OpKernel {
     func run(_ inputs: [Tensor?], _ context: ExecutionContext) throws -> [Tensor?] {
         guard inputs.count >= 8, let a = inputs[0], let aScale = inputs[1], let b = inputs[3], let bScale = inputs[4],
               let yScale = inputs[6] else { throw node.failure("needs 8 inputs") }
-        let (a2, b2, squeeze) = promote(a, b)
-        let (values, shape, columns) = try IntegerProducts.matMul(a2, inputs[2], b2, inputs[5], node: node)
+        let (values, shape, columns) = try IntegerProducts.matMul(a, inputs[2], b, inputs[5], node: node)
         let multipliers = try scales(aScale, bScale, yScale, count: columns)
-        let y = try IntegerProducts.requantize(values, shape: shape, multipliers: multipliers, zeroPoint: inputs[7]) { $0 % columns }
-        return [y.reshaped(squeeze(shape))]
+        return [try IntegerProducts.requantize(values, shape: shape, multipliers: multipliers, zeroPoint: inputs[7]) { $0 % columns }]
     }
 
     func scales(_ a: Tensor, _ b: Tensor, _ y: Tensor, count: Int) throws -> [Float] {

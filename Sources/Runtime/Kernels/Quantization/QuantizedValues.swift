@@ -33,12 +33,8 @@ extension Tensor {
 
     /// Scale values as Float, from float, float16 or double tensors; nil for other types.
     func scaleValues() -> [Float]? {
-        switch type {
-        case .float: return scalars(Float.self)
-        case .float16: return elements(UInt16.self).map { Float(Float16(bitPattern: $0)) }
-        case .double: return elements(Double.self).map { Float($0) }
-        default: return nil
-        }
+        guard type == .float || type == .float16 || type == .double else { return nil }
+        return (try? Conversion.convert(self, to: .float))?.scalars(Float.self)
     }
 
     /// A tensor of an integer type from values already inside its range.
