@@ -96,10 +96,12 @@ extension WireReader {
         try readVarints(&values, tag) { $0 }
     }
 
+    /// Appends to the array directly: rebuilding it per element would make long unpacked lists
+    /// quadratic.
     public mutating func read(_ values: inout [Float], _ tag: FieldTag) throws -> Bool {
-        var packed = PackedFixed<Float>(values)
+        var packed = PackedFixed<Float>()
         guard try read(&packed, tag) else { return false }
-        values = packed.values
+        values.append(contentsOf: packed.values)
         return true
     }
 
