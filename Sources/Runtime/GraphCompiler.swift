@@ -32,6 +32,9 @@ public final class CompiledGraph {
     var captures: [(name: String, slot: Int)] = []
     var constants: [(slot: Int, tensor: Tensor)] = []
     var constantSlots: [String: Int] = [:]
+    /// Constants that nodes produce (Constant nodes, nodes folded at compile time): handed to
+    /// an observer on every run, as if computed then.
+    var producedConstants: [Int] = []
     var steps: [Step] = []
 
     init(inputs: [ValueInfoProto], outputs: [ValueInfoProto]) {
@@ -49,8 +52,10 @@ public final class CompiledGraph {
 }
 
 /// Builds CompiledGraphs: kernels from the registry, slots, captures and release points.
+/// A node whose inputs are all constants runs once here and its outputs become constants.
 struct GraphCompiler {
     let opsets: [String: Int64]
+    var threads = 1
 
     func compile(_ graph: Graph, outer: Set<String>) throws -> CompiledGraph {
         let compiled = CompiledGraph(inputs: graph.inputs, outputs: graph.outputs)
@@ -61,6 +66,9 @@ struct GraphCompiler {
             compiled.constantSlots[name] = slot
         }
         compiled.inputSlots = compiled.inputNames.map(compiled.slot)
+        // An initializer that is also a graph input is only a default: a feed may replace it.
+        var known = Dictionary(compiled.constants.map { ($0.slot, $0.tensor) }, uniquingKeysWith: { first, _ in first })
+        for slot in compiled.inputSlots { known[slot] = nil }
         var defined = Set(compiled.inputNames).union(compiled.constantSlots.keys)
         var lastUse: [Int: Int] = [:]
         for node in graph.nodes {
@@ -68,18 +76,22 @@ struct GraphCompiler {
             // Only a node with subgraphs needs the names visible to it (copying the set for every
             // node would make compiling quadratic).
             let kernel = try makeKernel(node, visible: node.subgraphs.isEmpty ? [] : defined.union(outer))
-            if let constant = kernel as? ConstantKernel, node.outputs.count == 1, !node.outputs[0].isEmpty {
-                // A Constant's value is known now: it becomes a constant slot, not a step.
-                let slot = compiled.slot(node.outputs[0])
-                compiled.constants.append((slot, constant.value))
-                compiled.constantSlots[node.outputs[0]] = slot
-                defined.insert(node.outputs[0])
-                continue
-            }
             var inputs: [Int?] = []
             for name in node.inputs {
                 guard !name.isEmpty else { inputs.append(nil); continue }
                 inputs.append(try use(name, by: node, defined: defined, outer: outer, in: compiled))
+            }
+            if let values = fold(node, kernel, inputs: inputs, known: known) {
+                for (name, value) in zip(node.outputs, values) where !name.isEmpty {
+                    guard let value else { continue }
+                    let slot = compiled.slot(name)
+                    compiled.constants.append((slot, value))
+                    compiled.constantSlots[name] = slot
+                    compiled.producedConstants.append(slot)
+                    known[slot] = value
+                    defined.insert(name)
+                }
+                continue
             }
             for name in node.implicitInputs {
                 _ = try use(name, by: node, defined: defined, outer: outer, in: compiled)
@@ -102,8 +114,32 @@ struct GraphCompiler {
         for (slot, index) in lastUse where !kept.contains(slot) {
             compiled.steps[index].release.append(slot)
         }
+        // Constants only folded nodes read are not loaded into any run.
+        let read = kept.union(lastUse.keys).union(compiled.inputSlots)
+        compiled.constants.removeAll { !read.contains($0.slot) }
+        compiled.producedConstants.removeAll { !read.contains($0) }
         ActivationFusion.plan(compiled)
         return compiled
+    }
+
+    /// Bigger outputs stay computed per run: a constant is held for the interpreter's lifetime.
+    private static let foldedBytesLimit = 1 << 20
+
+    /// The outputs of `node` when every input it reads is a known constant and running it now
+    /// is cheap to keep: nil leaves the node to run (and fail, if it does) on every run.
+    private func fold(_ node: Node, _ kernel: OpKernel, inputs: [Int?], known: [Int: Tensor]) -> [Tensor?]? {
+        if let constant = kernel as? ConstantKernel { return [constant.value] }
+        guard node.subgraphs.isEmpty, !node.outputs.isEmpty else { return nil }
+        var values: [Tensor?] = []
+        for slot in inputs {
+            guard let slot else { values.append(nil); continue }
+            guard let value = known[slot] else { return nil }
+            values.append(value)
+        }
+        let inputBytes = values.reduce(0) { $0 + ($1.map { $0.count * Tensor.elementSize($0.type) } ?? 0) }
+        guard let outputs = try? kernel.run(values, ExecutionContext(threads: threads)) else { return nil }
+        let outputBytes = outputs.reduce(0) { $0 + ($1.map { $0.count * Tensor.elementSize($0.type) } ?? 0) }
+        return outputBytes <= max(inputBytes, Self.foldedBytesLimit) ? outputs : nil
     }
 
     private func use(_ name: String, by node: Node, defined: Set<String>, outer: Set<String>,
@@ -128,7 +164,7 @@ struct GraphCompiler {
             throw RuntimeError.unsupported("node '\(node.label)' (\(node.opType)): the model imports no opset for domain '\(domain)'")
         }
         let kernelType = try KernelRegistry.lookup(op: node.opType, domain: domain, opset: Int(opset), node: node.label)
-        let kernelNode = KernelNode(node: node, opset: Int(opset)) { subgraph in
+        let kernelNode = KernelNode(node: node, opset: Int(opset)) { [self] subgraph in
             try self.compile(subgraph, outer: visible)
         }
         return try kernelType.init(kernelNode)

@@ -31,7 +31,7 @@ public final class Interpreter {
         Interpreter.keepFreedMemoryInProcess
         self.model = model
         self.options = options
-        main = try GraphCompiler(opsets: model.opsets).compile(model.graph, outer: [])
+        main = try GraphCompiler(opsets: model.opsets, threads: options.threads).compile(model.graph, outer: [])
     }
 
     /// Activations are freed and allocated again on every run. glibc hands blocks of more than
@@ -74,6 +74,9 @@ public final class Interpreter {
     func execute(_ graph: CompiledGraph, inputs: [Tensor?], parent: Scope?) throws -> [Tensor] {
         let scope = Scope(graph: graph, parent: parent)
         for (slot, tensor) in graph.constants { scope.values[slot] = tensor }
+        if let observer {
+            for slot in graph.producedConstants { observer(graph.slotNames[slot], scope.values[slot]!) }
+        }
         for (i, slot) in graph.inputSlots.enumerated() where i < inputs.count {
             if let tensor = inputs[i] {
                 scope.values[slot] = tensor

@@ -68,18 +68,23 @@ public struct KernelNode {
 /// What a kernel can use while running: the thread budget and subgraph execution.
 public final class ExecutionContext {
     public let threads: Int
-    let scope: Scope
-    let interpreter: Interpreter
+    /// Absent while folding constants at compile time (nodes with subgraphs are not folded).
+    let running: (scope: Scope, interpreter: Interpreter)?
 
     init(threads: Int, scope: Scope, interpreter: Interpreter) {
         self.threads = threads
-        self.scope = scope
-        self.interpreter = interpreter
+        running = (scope, interpreter)
+    }
+
+    init(threads: Int) {
+        self.threads = threads
+        running = nil
     }
 
     /// Runs a subgraph with the given inputs; names it reads from enclosing graphs resolve in
     /// the current scope.
     public func run(_ graph: CompiledGraph, inputs: [Tensor?]) throws -> [Tensor] {
-        try interpreter.execute(graph, inputs: inputs, parent: scope)
+        guard let running else { throw RuntimeError.invalidModel("a subgraph cannot run while constants are folded") }
+        return try running.interpreter.execute(graph, inputs: inputs, parent: running.scope)
     }
 }
