@@ -51,50 +51,62 @@ public final class CompiledGraph {
     }
 }
 
+/// What a subgraph sees of its enclosing graphs: the names it may read, and the values of
+/// those that are constants (so nodes reading them can be folded inside the subgraph too).
+struct OuterScope {
+    var names: Set<String> = []
+    var constants: [String: Tensor] = [:]
+}
+
 /// Builds CompiledGraphs: kernels from the registry, slots, captures and release points.
 /// A node whose inputs are all constants runs once here and its outputs become constants.
 struct GraphCompiler {
     let opsets: [String: Int64]
     var threads = 1
 
-    func compile(_ graph: Graph, outer: Set<String>) throws -> CompiledGraph {
+    func compile(_ graph: Graph, outer: OuterScope) throws -> CompiledGraph {
         let compiled = CompiledGraph(inputs: graph.inputs, outputs: graph.outputs)
+        var known: [String: Tensor] = [:]
         for tensor in graph.initializers {
             let name = tensor.name ?? ""
             let slot = compiled.slot(name)
-            compiled.constants.append((slot, try Tensor(proto: tensor)))
+            let value = try Tensor(proto: tensor)
+            compiled.constants.append((slot, value))
             compiled.constantSlots[name] = slot
+            known[name] = value
         }
         compiled.inputSlots = compiled.inputNames.map(compiled.slot)
         // An initializer that is also a graph input is only a default: a feed may replace it.
-        var known = Dictionary(compiled.constants.map { ($0.slot, $0.tensor) }, uniquingKeysWith: { first, _ in first })
-        for slot in compiled.inputSlots { known[slot] = nil }
+        for name in compiled.inputNames { known[name] = nil }
         var defined = Set(compiled.inputNames).union(compiled.constantSlots.keys)
         var lastUse: [Int: Int] = [:]
         for node in graph.nodes {
             let index = compiled.steps.count
             // Only a node with subgraphs needs the names visible to it (copying the set for every
             // node would make compiling quadratic).
-            let kernel = try makeKernel(node, visible: node.subgraphs.isEmpty ? [] : defined.union(outer))
+            let kernel = try makeKernel(node, visible: node.subgraphs.isEmpty ? OuterScope() : OuterScope(
+                names: defined.union(outer.names),
+                constants: outer.constants.filter { !defined.contains($0.key) }.merging(known) { _, local in local }))
             var inputs: [Int?] = []
             for name in node.inputs {
                 guard !name.isEmpty else { inputs.append(nil); continue }
-                inputs.append(try use(name, by: node, defined: defined, outer: outer, in: compiled))
+                inputs.append(try use(name, by: node, defined: defined, outer: outer.names, in: compiled))
             }
-            if let values = fold(node, kernel, inputs: inputs, known: known) {
+            let constant = { (name: String) in defined.contains(name) ? known[name] : outer.constants[name] }
+            if let values = fold(node, kernel, constant: constant) {
                 for (name, value) in zip(node.outputs, values) where !name.isEmpty {
                     guard let value else { continue }
                     let slot = compiled.slot(name)
                     compiled.constants.append((slot, value))
                     compiled.constantSlots[name] = slot
                     compiled.producedConstants.append(slot)
-                    known[slot] = value
+                    known[name] = value
                     defined.insert(name)
                 }
                 continue
             }
             for name in node.implicitInputs {
-                _ = try use(name, by: node, defined: defined, outer: outer, in: compiled)
+                _ = try use(name, by: node, defined: defined, outer: outer.names, in: compiled)
             }
             for slot in inputs.compactMap({ $0 }) { lastUse[slot] = index }
             for name in node.implicitInputs { lastUse[compiled.slotOf[name]!] = index }
@@ -104,7 +116,7 @@ struct GraphCompiler {
             compiled.steps.append(Step(node: node, kernel: kernel, inputs: inputs, outputs: outputs))
         }
         compiled.outputSlots = try compiled.outputNames.map { name in
-            guard defined.contains(name) || outer.contains(name) else {
+            guard defined.contains(name) || outer.names.contains(name) else {
                 throw RuntimeError.invalidModel("graph output '\(name)' is never computed")
             }
             if !defined.contains(name) { _ = captureIfNeeded(name, in: compiled) }
@@ -118,6 +130,7 @@ struct GraphCompiler {
         let read = kept.union(lastUse.keys).union(compiled.inputSlots)
         compiled.constants.removeAll { !read.contains($0.slot) }
         compiled.producedConstants.removeAll { !read.contains($0) }
+        compiled.captures.removeAll { !read.contains($0.slot) }
         ActivationFusion.plan(compiled)
         return compiled
     }
@@ -127,13 +140,13 @@ struct GraphCompiler {
 
     /// The outputs of `node` when every input it reads is a known constant and running it now
     /// is cheap to keep: nil leaves the node to run (and fail, if it does) on every run.
-    private func fold(_ node: Node, _ kernel: OpKernel, inputs: [Int?], known: [Int: Tensor]) -> [Tensor?]? {
+    private func fold(_ node: Node, _ kernel: OpKernel, constant: (String) -> Tensor?) -> [Tensor?]? {
         if let constant = kernel as? ConstantKernel { return [constant.value] }
         guard node.subgraphs.isEmpty, !node.outputs.isEmpty else { return nil }
         var values: [Tensor?] = []
-        for slot in inputs {
-            guard let slot else { values.append(nil); continue }
-            guard let value = known[slot] else { return nil }
+        for name in node.inputs {
+            guard !name.isEmpty else { values.append(nil); continue }
+            guard let value = constant(name) else { return nil }
             values.append(value)
         }
         let inputBytes = values.reduce(0) { $0 + ($1.map { $0.count * Tensor.elementSize($0.type) } ?? 0) }
@@ -158,7 +171,7 @@ struct GraphCompiler {
         return slot
     }
 
-    private func makeKernel(_ node: Node, visible: Set<String>) throws -> OpKernel {
+    private func makeKernel(_ node: Node, visible: OuterScope) throws -> OpKernel {
         let domain = node.normalizedDomain
         guard let opset = opsets[domain] else {
             throw RuntimeError.unsupported("node '\(node.label)' (\(node.opType)): the model imports no opset for domain '\(domain)'")

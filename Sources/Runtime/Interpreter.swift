@@ -31,7 +31,7 @@ public final class Interpreter {
         Interpreter.keepFreedMemoryInProcess
         self.model = model
         self.options = options
-        main = try GraphCompiler(opsets: model.opsets, threads: options.threads).compile(model.graph, outer: [])
+        main = try GraphCompiler(opsets: model.opsets, threads: options.threads).compile(model.graph, outer: OuterScope())
     }
 
     /// Activations are freed and allocated again on every run. glibc hands blocks of more than

@@ -64,4 +64,45 @@ final class ConstantFoldingTests: XCTestCase {
         XCTAssertEqual(interpreter.main.steps.first?.node.opType, "Concat")
         XCTAssertThrowsError(try interpreter.run(["x": x]))
     }
+
+    /// If(c) then y = x + Slice(w) else y = x, with w an outer initializer: the Slice inside
+    /// the branch is folded from the captured constant, unless w is also a graph input.
+    func branchModel(weightsAreInput: Bool) -> Model {
+        var then = GraphProto()
+        then.node = [TestModels.node("Slice", ["w", "s2", "s4"], ["high"]),
+                     TestModels.node("Add", ["x", "high"], ["sum"])]
+        then.output = [TestModels.value("sum")]
+        var otherwise = GraphProto()
+        otherwise.node = [TestModels.node("Identity", ["x"], ["same"])]
+        otherwise.output = [TestModels.value("same")]
+        var graph = GraphProto()
+        graph.initializer = [TestModels.floatTensor("w", dims: [4], values: [1, 2, 3, 4]),
+                             TestModels.int64Tensor("s2", dims: [1], values: [2]),
+                             TestModels.int64Tensor("s4", dims: [1], values: [4])]
+        graph.node = [TestModels.node("If", ["c"], ["y"], attributes: [TestModels.graphAttribute("then_branch", then),
+                                                                       TestModels.graphAttribute("else_branch", otherwise)])]
+        graph.input = [TestModels.value("c", .bool, []), TestModels.value("x", .float, [.value(2)])]
+            + (weightsAreInput ? [TestModels.value("w", .float, [.value(4)])] : [])
+        graph.output = [TestModels.value("y")]
+        return Model(TestModels.model(graph, opset: 16))
+    }
+
+    func thenBranch(_ interpreter: Interpreter) throws -> CompiledGraph {
+        try XCTUnwrap((interpreter.main.steps[0].kernel as? IfKernel)?.thenBranch)
+    }
+
+    func testSubgraphFoldsNodesReadingOuterConstants() throws {
+        let interpreter = try Interpreter(model: branchModel(weightsAreInput: false))
+        XCTAssertEqual(try thenBranch(interpreter).steps.map(\.node.opType), ["Add"])
+        XCTAssertEqual(try thenBranch(interpreter).captures.map(\.name), ["x"])
+        let x = Tensor([10, 20] as [Float], shape: [2])
+        XCTAssertEqual(try XCTUnwrap(interpreter.run(["c": Tensor(scalar: true), "x": x])["y"]).scalars(Float.self), [13, 24])
+    }
+
+    func testSubgraphDoesNotFoldOuterInputDefaults() throws {
+        let interpreter = try Interpreter(model: branchModel(weightsAreInput: true))
+        XCTAssertEqual(try thenBranch(interpreter).steps.map(\.node.opType), ["Slice", "Add"])
+        let x = Tensor([10, 20] as [Float], shape: [2]), w = Tensor([0, 0, 5, 6] as [Float], shape: [4])
+        XCTAssertEqual(try XCTUnwrap(interpreter.run(["c": Tensor(scalar: true), "x": x, "w": w])["y"]).scalars(Float.self), [15, 26])
+    }
 }

@@ -29,6 +29,11 @@ void qt_depthwise_plane(const float *input, int in_h, int in_w,
                         int stride_h, int stride_w, int pad_top, int pad_left,
                         int dilation_h, int dilation_w);
 
+/// MaxPool of one plane whose every window lies inside it (no padding, no dilation), a NaN
+/// in a window winning. k_w must be at most 64.
+void qt_maxpool_plane(const float *input, int in_w, int k_h, int k_w, int stride_h, int stride_w,
+                      float *output, int out_h, int out_w);
+
 /// C[M×N] = A·B over int32 (operands already offset by their zero points), single-threaded.
 void qt_igemm(int M, int N, int K, const int32_t *A, int lda, const int32_t *B, int ldb, int32_t *C, int ldc);
 

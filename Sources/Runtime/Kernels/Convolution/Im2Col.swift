@@ -40,26 +40,31 @@ enum Im2Col {
 
     private static func unfoldRow2D<T: Numeric>(_ input: UnsafePointer<T>, row: Int, window w: WindowGeometry.Resolved,
                                                 columns: UnsafeMutablePointer<T>, padValue: T) {
+        // Locals, so the loops read registers rather than the window's arrays.
         let kh = w.kernel[0], kw = w.kernel[1]
         let channel = row / (kh * kw), ky = (row / kw) % kh, kx = row % kw
         let inH = w.input[0], inW = w.input[1], outH = w.output[0], outW = w.output[1]
+        let strideY = w.stride[0], strideX = w.stride[1]
+        let firstY = ky * w.dilation[0] - w.padBegin[0]
+        let shift = kx * w.dilation[1] - w.padBegin[1]
+        // Output columns whose input column 0 ≤ ox·stride + shift < inW; the rest is padding.
+        let lo = min(outW, shift >= 0 ? 0 : (-shift + strideX - 1) / strideX)
+        let hi = max(lo, min(outW, shift >= inW ? 0 : (inW - 1 - shift) / strideX + 1))
         let source = input + channel * inH * inW
         var target = columns + row * outH * outW
         for oy in 0..<outH {
-            let iy = oy * w.stride[0] - w.padBegin[0] + ky * w.dilation[0]
+            let iy = oy * strideY + firstY
             if iy < 0 || iy >= inH {
                 target.update(repeating: padValue, count: outW)
             } else {
-                let line = source + iy * inW
-                let shift = kx * w.dilation[1] - w.padBegin[1]
-                if w.stride[1] == 1 && shift >= 0 && shift + outW <= inW {
-                    target.update(from: line + shift, count: outW)
+                let line = source + iy * inW + shift
+                if lo > 0 { target.update(repeating: padValue, count: lo) }
+                if strideX == 1 {
+                    (target + lo).update(from: line + lo, count: hi - lo)
                 } else {
-                    for ox in 0..<outW {
-                        let ix = ox * w.stride[1] + shift
-                        target[ox] = ix >= 0 && ix < inW ? line[ix] : padValue
-                    }
+                    for ox in lo..<hi { target[ox] = line[ox * strideX] }
                 }
+                if hi < outW { (target + hi).update(repeating: padValue, count: outW - hi) }
             }
             target += outW
         }

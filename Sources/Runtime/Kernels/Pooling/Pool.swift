@@ -1,3 +1,4 @@
+import CKernels
 import ONNXModel
 
 /// MaxPool and AveragePool over 1 to 3 spatial axes (fewer axes are padded to three with
@@ -59,9 +60,10 @@ struct PoolKernel: OpKernel {
         let (eD, eH, eW) = (inD + w.padEnd[0], inH + w.padEnd[1], inW + w.padEnd[2])
         let isMax = mode == .max
         let windowsInside = (w.output[1] - 1) * sH + kH <= inH && (w.output[2] - 1) * sW + kW <= inW
-        if isMax && indices == nil && kD == 1 && inD == 1 && dH == 1 && dW == 1 && pH == 0 && pW == 0 && windowsInside {
-            maxPoolPlane(input, into: output, inH: inH, inW: inW, kH: kH, kW: kW, sH: sH, sW: sW,
-                         outH: w.output[1], outW: w.output[2])
+        if isMax && indices == nil && kD == 1 && inD == 1 && dH == 1 && dW == 1 && pH == 0 && pW == 0 && windowsInside
+            && kW <= 64 {
+            qt_maxpool_plane(input, Int32(inW), Int32(kH), Int32(kW), Int32(sH), Int32(sW), output,
+                             Int32(w.output[1]), Int32(w.output[2]))
             return
         }
         var out = 0
@@ -97,26 +99,6 @@ struct PoolKernel: OpKernel {
                     out += 1
                 }
             }
-        }
-    }
-}
-
-/// The common MaxPool: one plane, no padding or dilation (every window lies inside the input).
-private func maxPoolPlane(_ input: UnsafePointer<Float>, into output: UnsafeMutablePointer<Float>, inH: Int, inW: Int,
-                          kH: Int, kW: Int, sH: Int, sW: Int, outH: Int, outW: Int) {
-    for oh in 0..<outH {
-        for ow in 0..<outW {
-            var best = -Float.infinity
-            var row = input + oh * sH * inW + ow * sW
-            for _ in 0..<kH {
-                for kw in 0..<kW {
-                    let value = row[kw]
-                    // NaN wins, as in the general loop.
-                    if value > best || (value.isNaN && !best.isNaN) { best = value }
-                }
-                row += inW
-            }
-            output[oh * outW + ow] = best
         }
     }
 }
