@@ -60,6 +60,7 @@ test: loc unit-test interop-test
 bench: build venv
 	QTOOL=$(abspath $(RELEASE_BIN)) $(VPY) Bench/bench_io.py
 	QTOOL=$(abspath $(RELEASE_BIN)) QTOOL_SHARED_MODELS=$(SHARED) $(VPY) Bench/bench_runtime.py
+	QTOOL=$(abspath $(RELEASE_BIN)) QTOOL_SHARED_MODELS=$(SHARED) $(VPY) Bench/bench_preprocess.py
 
 fixtures: venv
 	$(VPY) Fixtures/gen/make_fixtures.py

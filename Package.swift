@@ -2,7 +2,8 @@
 import PackageDescription
 
 // Layers, dependencies pointing one way:
-// ProtoWire → ONNXModel → Runtime → QToolCommands → qtool
+// ProtoWire → ONNXModel → Runtime → Passes → QToolCommands → qtool
+// (Passes sits above Runtime: constant folding and shape inference evaluate with its kernels.)
 let package = Package(
     name: "qtool",
     products: [.executable(name: "qtool", targets: ["qtool"])],
@@ -15,8 +16,9 @@ let package = Package(
         // Hot float kernels (GEMM microkernels with runtime AVX-512/AVX2 dispatch).
         .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3"])]),
         .target(name: "Runtime", dependencies: ["ONNXModel", "CKernels"]),
+        .target(name: "Passes", dependencies: ["ONNXModel", "Runtime"]),
         .target(name: "QToolCommands", dependencies: [
-            "Runtime",
+            "Runtime", "Passes",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "qtool", dependencies: ["QToolCommands"]),
@@ -24,6 +26,7 @@ let package = Package(
         .testTarget(name: "ProtoWireTests", dependencies: ["ProtoWire", "_TestSupport"]),
         .testTarget(name: "ONNXModelTests", dependencies: ["ONNXModel", "_TestSupport"]),
         .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "_TestSupport"]),
+        .testTarget(name: "PassesTests", dependencies: ["Passes", "Runtime", "_TestSupport"]),
         .testTarget(name: "QToolCommandsTests", dependencies: ["QToolCommands", "_TestSupport"]),
     ],
     swiftLanguageModes: [.v5]

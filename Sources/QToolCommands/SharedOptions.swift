@@ -28,15 +28,18 @@ struct InputOutputOptions: ParsableArguments {
     }
 }
 
-/// Where tensor data goes when a model is written.
+/// Where tensor data goes when a model is written. onnxruntime's spellings are accepted too.
 struct ExternalDataOptions: ParsableArguments {
-    @Flag(help: "Move tensors of at least --external-data-threshold bytes into a side file.")
+    @Flag(name: [.customLong("external-data"), .customLong("save_as_external_data")],
+          help: "Move tensors of at least --external-data-threshold bytes into a side file.")
     var externalData = false
 
-    @Option(help: "Smallest tensor (bytes of raw data) moved to the side file.")
+    @Option(name: [.customLong("external-data-threshold"), .customLong("external_data_size_threshold")],
+            help: "Smallest tensor (bytes of raw data) moved to the side file.")
     var externalDataThreshold: Int = ModelFile.defaultExternalThreshold
 
-    @Option(help: "Side file name, relative to the output (default: <output file name>.data).")
+    @Option(name: [.customLong("external-data-location"), .customLong("external_data_location")],
+            help: "Side file name, relative to the output (default: <output file name>.data).")
     var externalDataLocation: String?
 
     @Flag(help: "Write every tensor inline (fold external data back into the model).")

@@ -1,4 +1,5 @@
-/// Shape arithmetic shared by kernels: strides, numpy broadcasting, axis normalization.
+/// Shape arithmetic shared by kernels (and by shape inference, which must agree with them):
+/// strides, numpy broadcasting, axis normalization, slice ranges.
 public enum Shapes {
     /// Row-major strides in elements.
     public static func strides(_ shape: [Int]) -> [Int] {
@@ -39,6 +40,23 @@ public enum Shapes {
     public static func normalizeAxis(_ axis: Int, rank: Int) -> Int? {
         let normalized = axis < 0 ? axis + rank : axis
         return (0..<max(rank, 1)).contains(normalized) || (rank == 0 && normalized == 0) ? normalized : nil
+    }
+
+    /// The first index and element count of start:end:step along an axis of `dim`, with the
+    /// spec's clamping (negative values count from the end).
+    public static func sliceRange(start: Int, end: Int, step: Int, dim: Int) -> (start: Int, count: Int) {
+        var first = start < 0 ? start &+ dim : start
+        var last = end < 0 ? end &+ dim : end
+        if step > 0 {
+            first = min(max(first, 0), dim)
+            last = min(max(last, 0), dim)
+            let step = min(step, ShapeOps.largestDimension)
+            return (first, max(0, (last - first + step - 1) / step))
+        }
+        first = min(max(first, 0), dim - 1)
+        last = min(max(last, -1), dim - 1)
+        let step = min(-max(step, -ShapeOps.largestDimension), ShapeOps.largestDimension)
+        return (max(first, 0), max(0, (first - last + step - 1) / step))
     }
 
     public static func count(_ shape: [Int]) -> Int { shape.reduce(1, *) }

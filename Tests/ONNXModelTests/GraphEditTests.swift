@@ -259,6 +259,34 @@ final class GraphEditTests: XCTestCase {
         XCTAssertEqual(graph.toProto().initializer.map(\.name), ["b", "c", "d"])
     }
 
+    func testRemoveManyInitializersAtOnce() {
+        let graph = IR.graph("g", nodes: [])
+        for (i, name) in ["a", "b", "c", "d"].enumerated() {
+            graph.setInitializer(TestModels.floatTensor(name, dims: [1], values: [Float(i)]))
+        }
+        graph.removeInitializers(named: ["a", "c", "missing"])
+        XCTAssertEqual(graph.initializers.map(\.name), ["b", "d"])
+        XCTAssertEqual(graph.initializer(named: "d")?.rawData, Bytes(Wire.floatBits([3])), "index rebuilt after removal")
+        assertIndexesConsistent(graph, also: ["a", "c"])
+    }
+
+    // MARK: Attributes
+
+    func testSetAttributeReplacesInPlaceOrAppends() {
+        let node = IR.node("Gemm", ["a", "b"], ["y"])
+        node.setAttribute(.float("alpha", 2))
+        node.setAttribute(.int("transB", 1))
+        node.setAttribute(.float("alpha", 0.5))
+        node.setAttribute(.string("note", "fused"))
+        XCTAssertEqual(node.attributes.map(\.name), ["alpha", "transB", "note"])
+        XCTAssertEqual(node.attribute("alpha")?.float, 0.5)
+        XCTAssertEqual(node.attribute("alpha")?.type, .float)
+        XCTAssertEqual(node.attribute("transB")?.int, 1)
+        XCTAssertEqual(node.attribute("note")?.string, "fused")
+        node.removeAttribute(named: "transB")
+        XCTAssertEqual(node.attributes.map(\.name), ["alpha", "note"])
+    }
+
     // MARK: Subgraphs
 
     func testImplicitInputs() {

@@ -4,11 +4,7 @@ import _TestSupport
 /// The small models ControlFlowTests runs.
 enum ControlFlowGraphs {
     static func graph(_ nodes: [NodeProto], inputs: [ValueInfoProto] = [], outputs: [ValueInfoProto]) -> GraphProto {
-        var graph = GraphProto()
-        graph.node = nodes
-        graph.input = inputs
-        graph.output = outputs
-        return graph
+        TestModels.graph(nodes, inputs: inputs, outputs: outputs)
     }
 
     /// out = x + y when c, else (through a nested If on !c) x ⊙ y.

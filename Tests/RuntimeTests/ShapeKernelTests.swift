@@ -46,10 +46,10 @@ final class ShapeKernelTests: XCTestCase {
     }
 
     func testSliceClampsAndSteps() throws {
-        XCTAssertEqual(SliceKernel.range(start: -1, end: Int.min, step: -1, dim: 5).count, 5)
-        XCTAssertEqual(SliceKernel.range(start: 10, end: 20, step: 1, dim: 5).count, 0)
-        XCTAssertEqual(SliceKernel.range(start: 0, end: Int.max, step: 2, dim: 5).count, 3)
-        XCTAssertEqual(SliceKernel.range(start: 4, end: 0, step: -3, dim: 5).count, 2)
+        XCTAssertEqual(Shapes.sliceRange(start: -1, end: Int.min, step: -1, dim: 5).count, 5)
+        XCTAssertEqual(Shapes.sliceRange(start: 10, end: 20, step: 1, dim: 5).count, 0)
+        XCTAssertEqual(Shapes.sliceRange(start: 0, end: Int.max, step: 2, dim: 5).count, 3)
+        XCTAssertEqual(Shapes.sliceRange(start: 4, end: 0, step: -3, dim: 5).count, 2)
         let input = Tensor((0..<12).map(Int32.init), shape: [3, 4])
         let slice = try T.kernel(SliceKernel.self, "Slice", opset: 13, inputs: 5)
         let output = try T.run(slice, [input, ints([-1, 3]), ints([Int(Int64.min), 0]), ints([0, 1]), ints([-2, -2])])[0]

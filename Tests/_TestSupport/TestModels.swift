@@ -33,6 +33,18 @@ public enum TestModels {
         ValueInfoProto(name: name, type: .tensor(type, dims: dims))
     }
 
+    public static func graph(_ nodes: [NodeProto], inputs: [ValueInfoProto] = [], outputs: [ValueInfoProto],
+                             initializers: [TensorProto] = [], valueInfo: [ValueInfoProto] = [], name: String? = nil) -> GraphProto {
+        var graph = GraphProto()
+        graph.name = name
+        graph.node = nodes
+        graph.input = inputs
+        graph.output = outputs
+        graph.initializer = initializers
+        graph.valueInfo = valueInfo
+        return graph
+    }
+
     public static func node(_ op: String, _ inputs: [String], _ outputs: [String], name: String? = nil,
                             domain: String? = nil, attributes: [AttributeProto] = []) -> NodeProto {
         var node = NodeProto()

@@ -121,6 +121,18 @@ extension Graph {
     public func removeInitializer(named name: String) {
         guard let position = initializerIndex[name] else { return }
         initializers.remove(at: position)
+        reindexInitializers()
+    }
+
+    /// Removes every initializer with one of these names in one sweep (one call per name would
+    /// rebuild the index each time).
+    public func removeInitializers(named names: Set<String>) {
+        guard names.contains(where: { initializerIndex[$0] != nil }) else { return }
+        initializers.removeAll { $0.name.map(names.contains) ?? false }
+        reindexInitializers()
+    }
+
+    private func reindexInitializers() {
         initializerIndex = [:]
         for (i, tensor) in initializers.enumerated() where tensor.name != nil { initializerIndex[tensor.name!] = i }
     }

@@ -47,15 +47,16 @@ struct EinsumKernel: OpKernel {
     }
 }
 
-/// The parsed equation: per term, letters (as ASCII codes) and at most one ellipsis.
-struct EinsumEquation {
-    enum Token: Equatable { case label(Int), ellipsis }
+/// The parsed equation: per term, letters (as ASCII codes) and at most one ellipsis. Public
+/// so shape inference reads equations exactly as the kernel does.
+public struct EinsumEquation {
+    public enum Token: Equatable { case label(Int), ellipsis }
 
-    let inputs: [[Token]]
+    public let inputs: [[Token]]
     /// nil for the implicit form (no `->`).
-    let output: [Token]?
+    public let output: [Token]?
 
-    init(_ text: String) throws {
+    public init(_ text: String) throws {
         let compact = text.filter { !$0.isWhitespace }
         let sides = compact.components(separatedBy: "->")
         guard sides.count <= 2, !compact.isEmpty else {

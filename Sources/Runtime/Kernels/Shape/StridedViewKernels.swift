@@ -39,30 +39,13 @@ struct SliceKernel: OpKernel {
         for (i, axis) in axes.enumerated() {
             let step = steps?[i] ?? 1
             guard step != 0 else { throw RuntimeError.invalidModel("steps must not be 0") }
-            let (start, count) = Self.range(start: starts[i], end: ends[i], step: step, dim: data.shape[axis])
+            let (start, count) = Shapes.sliceRange(start: starts[i], end: ends[i], step: step, dim: data.shape[axis])
             offset += start * strides[axis]
             shape[axis] = count
             strides[axis] *= count > 1 ? step : 1
         }
         if shape == data.shape && offset == 0 && strides == Shapes.strides(data.shape) { return [data] }
         return [try ShapeOps.StridedCopy.gather(data, offset: offset, shape: shape, strides: strides, threads: context.threads)]
-    }
-
-    /// The first index and element count of start:end:step along an axis of `dim`, with the
-    /// spec's clamping (negative values count from the end).
-    static func range(start: Int, end: Int, step: Int, dim: Int) -> (start: Int, count: Int) {
-        var first = start < 0 ? start &+ dim : start
-        var last = end < 0 ? end &+ dim : end
-        if step > 0 {
-            first = min(max(first, 0), dim)
-            last = min(max(last, 0), dim)
-            let step = min(step, ShapeOps.largestDimension)
-            return (first, max(0, (last - first + step - 1) / step))
-        }
-        first = min(max(first, 0), dim - 1)
-        last = min(max(last, -1), dim - 1)
-        let step = min(-max(step, -ShapeOps.largestDimension), ShapeOps.largestDimension)
-        return (max(first, 0), max(0, (first - last + step - 1) / step))
     }
 }
 
