@@ -3,6 +3,8 @@ and how many tensors end with a known shape (every dim a size or a name; concret
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import subprocess
 import tempfile
@@ -21,9 +23,11 @@ QTOOL = os.environ["QTOOL"]
 def timed(action) -> tuple[float, str | None]:
     start = time.perf_counter()
     try:
-        action()
+        with contextlib.redirect_stdout(io.StringIO()):  # onnxruntime prints its diagnostics
+            action()
     except Exception as error:  # onnxruntime's preprocess aborts on some models
-        return time.perf_counter() - start, f"{type(error).__name__}: {str(error).splitlines()[0][:60]}"
+        message = (str(error).splitlines() or [""])[0][:60]
+        return time.perf_counter() - start, f"{type(error).__name__}: {message}".rstrip(": ")
     return time.perf_counter() - start, None
 
 
