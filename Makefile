@@ -31,6 +31,8 @@ demo: build
 	@cmp $(DEMO_MODEL) $(DEMO_OUT)/small_cnn.onnx && echo "round trip: byte-identical"
 	@echo "== qtool run (qtool's own CPU interpreter)"
 	@$(RELEASE_BIN) run --model $(DEMO_MODEL) --inputs Fixtures/inputs/small_cnn --benchmark 100
+	@echo "== qtool preprocess (shape inference and graph clean-up)"
+	@$(RELEASE_BIN) preprocess --input $(DEMO_MODEL) --output $(DEMO_OUT)/small_cnn.pre.onnx --verbose
 
 # The reference oracle: pinned onnx and onnxruntime in a git-ignored venv.
 $(VENV)/.installed: requirements-test.txt
