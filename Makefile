@@ -63,9 +63,13 @@ bench: build venv
 	QTOOL=$(abspath $(RELEASE_BIN)) $(VPY) Bench/bench_io.py
 	QTOOL=$(abspath $(RELEASE_BIN)) QTOOL_SHARED_MODELS=$(SHARED) $(VPY) Bench/bench_runtime.py
 	QTOOL=$(abspath $(RELEASE_BIN)) QTOOL_SHARED_MODELS=$(SHARED) $(VPY) Bench/bench_preprocess.py
+	QTOOL=$(abspath $(RELEASE_BIN)) QTOOL_SHARED_MODELS=$(SHARED) $(VPY) Bench/bench_quantize.py
 
 fixtures: venv
 	$(VPY) Fixtures/gen/make_fixtures.py
+	$(VPY) Fixtures/gen/make_calibration_golden.py
+	$(VPY) Fixtures/gen/make_quant_golden.py
+	$(VPY) Fixtures/gen/make_calibration_fixtures.py
 
 # Line budget: no hand-written Swift file over 600 lines.
 loc:

@@ -2,7 +2,7 @@
 import PackageDescription
 
 // Layers, dependencies pointing one way:
-// ProtoWire → ONNXModel → Runtime → Passes → QToolCommands → qtool
+// ProtoWire → ONNXModel → Runtime → Passes → Quantization → QToolCommands → qtool
 // (Passes sits above Runtime: constant folding and shape inference evaluate with its kernels.)
 let package = Package(
     name: "qtool",
@@ -17,8 +17,9 @@ let package = Package(
         .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3"])]),
         .target(name: "Runtime", dependencies: ["ONNXModel", "CKernels"]),
         .target(name: "Passes", dependencies: ["ONNXModel", "Runtime"]),
+        .target(name: "Quantization", dependencies: ["ONNXModel", "Runtime", "Passes"]),
         .target(name: "QToolCommands", dependencies: [
-            "Runtime", "Passes",
+            "Runtime", "Passes", "Quantization",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "qtool", dependencies: ["QToolCommands"]),
@@ -27,6 +28,7 @@ let package = Package(
         .testTarget(name: "ONNXModelTests", dependencies: ["ONNXModel", "_TestSupport"]),
         .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "_TestSupport"]),
         .testTarget(name: "PassesTests", dependencies: ["Passes", "Runtime", "_TestSupport"]),
+        .testTarget(name: "QuantizationTests", dependencies: ["Quantization", "Runtime", "_TestSupport"]),
         .testTarget(name: "QToolCommandsTests", dependencies: ["QToolCommands", "_TestSupport"]),
     ],
     swiftLanguageModes: [.v5]

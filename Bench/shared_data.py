@@ -31,8 +31,24 @@ def _fits(array: np.ndarray, value_info) -> bool:
     return all(not d.HasField("dim_value") or d.dim_value < 0 or d.dim_value == size for d, size in zip(dims, array.shape))
 
 
+# The data set of each shared model (MANIFEST.md): matching by input names alone would give
+# ocr_rec the ocr_cls images (both inputs are `x`, and the width is dynamic).
+DATA_SETS = {
+    "digits_cnn.onnx": "digits",
+    "ocr_rec_ppocrv4.onnx": "ocr_rec",
+    "ocr_cls_ppocr_mobile_v2.onnx": "ocr_cls",
+    "mobilenet_v2.onnx": "imagenet_torchvision",
+    "paraphrase_minilm_l3_v2.onnx": "minilm/seq128",
+    "silero_vad.onnx": "silero_vad",
+    "silero_vad_openvino_16k.onnx": "silero_vad",
+}
+
+
 def data_folder(model_path: Path) -> Path | None:
-    """The folder under data/ with one subfolder per graph input whose samples fit the input."""
+    """The model's own data set when MANIFEST names it, else the folder under data/ with one
+    subfolder per graph input whose samples fit the input."""
+    if model_path.name in DATA_SETS and (SHARED / "data" / DATA_SETS[model_path.name]).is_dir():
+        return SHARED / "data" / DATA_SETS[model_path.name]
     model = onnx.load(str(model_path), load_external_data=False)
     initializers = {t.name for t in model.graph.initializer}
     inputs = [i for i in model.graph.input if i.name not in initializers]

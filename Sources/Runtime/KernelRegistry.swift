@@ -19,7 +19,7 @@ public enum KernelRegistry {
     /// Each op family lists its own entries in its file (`static let <family>: [Entry]`).
     public static let entries: [Entry] = elementwiseKernels + shapeKernels + reductionKernels
         + normalizationKernels + linearKernels + convolutionKernels + poolingKernels + controlFlowKernels
-        + recurrentKernels + quantizationKernels
+        + recurrentKernels + quantizationKernels + microsoftKernels
 
     private static let index: [String: [Entry]] = Dictionary(grouping: entries) { $0.domain + "::" + $0.op }
 

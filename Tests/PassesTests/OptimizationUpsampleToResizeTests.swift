@@ -33,11 +33,9 @@ final class OptimizationUpsampleToResizeTests: XCTestCase {
         XCTAssertEqual(string(resize, "nearest_mode"), "floor")
         XCTAssertEqual(try OptimizationTest.floats(outcome.after.graph, "y_scales"), [1, 1, 2, 3])
         XCTAssertEqual(outcome.after.graph.initializer(named: "y_roi")?.dims, [0])
-        XCTAssertEqual(outcome.after.opsetVersion(for: ""), 11)
-        XCTAssertEqual(outcome.after.proto.irVersion, 6)
-        XCTAssertEqual(outcome.report.messages, ["rewrote Upsample up: Upsample as Resize-11", "raised the ai.onnx opset from 7 to 11",
-                                                 "raised ir_version 3 to 6 (opset 11)"])
-        try OptimizationTest.assertSameOutputs(outcome)
+        try OptimizationTest.assertUpgraded(outcome, to: 11, irVersion: 6, messages: [
+            "rewrote Upsample up: Upsample as Resize-11", "raised the ai.onnx opset from 7 to 11", "raised ir_version 3 to 6 (opset 11)",
+        ])
     }
 
     /// Upsample-9 reads its scales as an input, which the Resize reads in turn.
@@ -93,19 +91,23 @@ final class OptimizationUpsampleToResizeTests: XCTestCase {
     }
 
     /// Nothing changes when one node cannot move: here scales that both enlarge and shrink,
-    /// and a Clip whose input type is unknown.
+    /// and a Clip whose input type is unknown (declared without one, so not inferable either).
     func testUnadaptableNodeKeepsTheWholeModelAsItWas() throws {
         let nodes = [
             upsample7(mode: "nearest", scales: [1, 1, 2, 0.5], output: "up"),
-            TestModels.node("Clip", ["up"], ["y"], attributes: [TestModels.floatAttribute("max", 1)]),
+            TestModels.node("Clip", ["u"], ["y"], attributes: [TestModels.floatAttribute("max", 1)]),
         ]
-        let outcome = try OptimizationTest.apply(pass, to: model(nodes, opset: 7))
+        var untyped = ValueInfoProto()
+        untyped.name = "u"
+        let proto = TestModels.model(TestModels.graph(nodes, inputs: [image, untyped], outputs: [TestModels.value("up"), TestModels.value("y")]),
+                                     opset: 7, irVersion: 3)
+        let outcome = try OptimizationTest.apply(pass, to: proto)
         XCTAssertFalse(outcome.changed)
         XCTAssertEqual(outcome.after.opsetVersion(for: ""), 7)
         XCTAssertEqual(OptimizationTest.ops(outcome.after.graph), ["Upsample", "Clip"])
         XCTAssertEqual(outcome.report.messages, [
             "kept opset 7 and its Upsample nodes: Upsample up: scales [1.0, 1.0, 2.0, 0.5] both enlarge and shrink; "
-                + "Clip writing y: the type of 'up' is unknown",
+                + "Clip writing y: the type of 'u' is unknown",
         ])
     }
 

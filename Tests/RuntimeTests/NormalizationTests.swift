@@ -97,6 +97,19 @@ final class NormalizationTests: XCTestCase {
         H.assertClose([outputs[0].scalars(Float.self)[0]], [Float((1 - means[0]) / (variances[0] + 1e-5).squareRoot())])
     }
 
+    /// Before opset 14 the outputs said the mode: listing the training outputs means training
+    /// mode, what training_mode=1 says from 14 (onnxruntime agrees).
+    func testBatchNormalizationBeforeOpset14TrainsWhenItListsTrainingOutputs() throws {
+        let x = Tensor([Float]([1, 2, 3, 4, 10, 20, 30, 40]), shape: [2, 2, 2])
+        let ones = Tensor([Float](repeating: 1, count: 2), shape: [2]), zeros = Tensor([Float](repeating: 0, count: 2), shape: [2])
+        let old = try H.run("BatchNormalization", opset: 9, inputs: [x, ones, zeros, zeros, ones], outputs: 3)
+        let new = try H.run("BatchNormalization", opset: 15, inputs: [x, ones, zeros, zeros, ones], outputs: 3,
+                            attributes: [H.int("training_mode", 1)])
+        for (a, b) in zip(old, new) { H.assertClose(a.scalars(Float.self), b.scalars(Float.self)) }
+        let inference = try H.run("BatchNormalization", opset: 9, inputs: [x, ones, zeros, zeros, ones])
+        H.assertClose(inference[0].scalars(Float.self), x.scalars(Float.self).map { $0 / (1 + 1e-5).squareRoot() })
+    }
+
     func testGroupNormalizationScalesPerGroupAtOpset18AndPerChannelAt21() throws {
         var numbers = H.Numbers(seed: 6)
         let x = Tensor(numbers.floats(2 * 4 * 3, scale: 5), shape: [2, 4, 3])

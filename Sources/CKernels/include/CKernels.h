@@ -47,4 +47,22 @@ typedef void (*qt_task_fn)(void *context, int task);
 /// returns when all are done. Nested calls from inside a task run serially.
 void qt_parallel_run(int tasks, int threads, qt_task_fn fn, void *context);
 
+/// What one pass over float32 values finds (calibration): finite values counted, NaN/±inf
+/// skipped, exact zeros, and the extremes and smallest magnitude of the finite values
+/// (+inf/−inf when there are none).
+typedef struct {
+    int64_t count, nonfinite, zeros;
+    float min, max, min_abs;
+} qt_value_scan;
+
+/// Scans n values: one AVX2 pass when the CPU has it and every value is finite, a scalar pass
+/// that skips NaN and ±inf otherwise.
+void qt_scan_f32(const float *x, size_t n, qt_value_scan *out);
+
+/// Adds each value's bin ⌊(x + offset)·scale⌋ (of |x| when magnitude), clamped to
+/// [0, bins − 1], to counts; NaN and ±inf are passed over when skip_nonfinite (and must not
+/// occur otherwise). bins must fit in int32.
+void qt_histogram_f32(const float *x, size_t n, float offset, float scale, int magnitude, int skip_nonfinite,
+                      int64_t *counts, int64_t bins);
+
 #endif

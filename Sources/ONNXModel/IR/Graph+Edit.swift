@@ -61,6 +61,12 @@ extension Graph {
         index(node)
     }
 
+    public func setOutputs(of node: Node, to names: [String]) {
+        unindex(node)
+        node.outputs = names
+        index(node)
+    }
+
     /// Makes every consumer of `old` in this graph read `new` instead (graph outputs too when
     /// asked). Subgraphs that read `old` from this scope are rewired as well.
     public func replaceUses(of old: String, with new: String, includingGraphOutputs: Bool = false) {

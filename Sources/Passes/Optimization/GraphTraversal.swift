@@ -1,8 +1,8 @@
 import ONNXModel
 
 /// Visiting the main graph and every subgraph (If/Loop/Scan bodies) of a model.
-enum GraphTraversal {
-    enum Order {
+public enum GraphTraversal {
+    public enum Order {
         /// A graph before the subgraphs of its nodes: what folding wants, so a body sees the
         /// constants its enclosing graph just gained.
         case enclosingFirst
@@ -15,13 +15,13 @@ enum GraphTraversal {
     /// subgraphs changed is reindexed: what a node's subgraphs read from outside (its implicit
     /// inputs) is recorded in the enclosing graph's consumer index.
     @discardableResult
-    static func apply(to model: Model, order: Order, _ body: (Graph) throws -> Bool) rethrows -> Bool {
+    public static func apply(to model: Model, order: Order, _ body: (Graph) throws -> Bool) rethrows -> Bool {
         try visit(model.graph, order: order, body)
     }
 
     /// Offers every node of every graph to `rewrite` (enclosing graphs first), skipping nodes an
     /// earlier rewrite removed; returns whether any rewrite changed something.
-    static func rewriteNodes(in model: Model, _ rewrite: (Node, Graph) throws -> Bool) rethrows -> Bool {
+    public static func rewriteNodes(in model: Model, _ rewrite: (Node, Graph) throws -> Bool) rethrows -> Bool {
         try apply(to: model, order: .enclosingFirst) { graph in
             var changed = false
             for node in graph.nodes where node.graph === graph {

@@ -2,10 +2,10 @@ import ONNXModel
 
 /// Fresh tensor names for what passes add. Names must be unique across the whole model,
 /// subgraphs included, since a subgraph sees every name of the graphs around it.
-final class NameAllocator {
+public final class NameAllocator {
     private var taken: Set<String> = []
 
-    init(_ model: Model) {
+    public init(_ model: Model) {
         for graph in [model.graph] + model.graph.allSubgraphs {
             taken.formUnion(graph.definedNames)
             taken.formUnion(graph.outputs.compactMap(\.name))
@@ -15,7 +15,7 @@ final class NameAllocator {
     }
 
     /// `base` itself when unused, else `base_1`, `base_2`, ...
-    func fresh(_ base: String) -> String {
+    public func fresh(_ base: String) -> String {
         var name = base
         var suffix = 0
         while taken.contains(name) {

@@ -44,22 +44,31 @@ public enum Npy {
         }
     }
 
+    /// What a .npy header says: element type, shape, and where the data starts.
+    public struct Header: Equatable, Sendable {
+        public let type: DataType
+        public let shape: [Int]
+        public let dataOffset: Int
+        /// Bytes the data takes (element count × element size).
+        public let dataByteCount: Int
+    }
+
     public static func parse(_ bytes: UnsafeRawBufferPointer) throws -> Tensor {
-        guard bytes.count >= 10, Array(bytes[0..<6]) == magic else { throw RuntimeError.badInput("not a .npy file") }
-        let major = bytes[6]
-        let headerLength: Int
-        let headerStart: Int
-        switch major {
-        case 1:
-            headerLength = Int(bytes[8]) | Int(bytes[9]) << 8
-            headerStart = 10
-        case 2, 3:
-            guard bytes.count >= 12 else { throw RuntimeError.badInput("truncated .npy header") }
-            headerLength = (0..<4).reduce(0) { $0 | Int(bytes[8 + $1]) << (8 * $1) }
-            headerStart = 12
-        default:
-            throw RuntimeError.badInput(".npy version \(major) is not supported")
+        let header = try parseHeader(bytes)
+        guard bytes.count - header.dataOffset >= header.dataByteCount else {
+            throw RuntimeError.badInput("holds \(bytes.count - header.dataOffset) data bytes, shape \(header.shape) of \(header.type) needs \(header.dataByteCount)")
         }
+        let tensor = Tensor(uninitialized: header.type, shape: header.shape)
+        if header.dataByteCount > 0 {
+            tensor.storage.raw.copyMemory(from: bytes.baseAddress! + header.dataOffset, byteCount: header.dataByteCount)
+        }
+        return tensor
+    }
+
+    /// Reads only the header, so `bytes` may be just the start of a file (a type and shape
+    /// check without loading the data).
+    public static func parseHeader(_ bytes: UnsafeRawBufferPointer) throws -> Header {
+        let (headerStart, headerLength) = try headerExtent(bytes)
         guard headerStart + headerLength <= bytes.count else { throw RuntimeError.badInput("truncated .npy header") }
         let header = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[headerStart..<headerStart + headerLength]), as: UTF8.self)
         let descr = try field("descr", in: header)
@@ -71,14 +80,24 @@ public enum Npy {
         }
         let shape = try parseShape(try field("shape", in: header))
         guard let count = TensorLayout.elementCount(shape.map(Int64.init)) else { throw RuntimeError.badInput("shape \(shape) overflows") }
-        let dataStart = headerStart + headerLength
-        let needed = count * Tensor.elementSize(type)
-        guard bytes.count - dataStart >= needed else {
-            throw RuntimeError.badInput("holds \(bytes.count - dataStart) data bytes, shape \(shape) of \(type) needs \(needed)")
+        let (byteCount, overflow) = count.multipliedReportingOverflow(by: Tensor.elementSize(type))
+        guard !overflow else { throw RuntimeError.badInput("shape \(shape) overflows") }
+        return Header(type: type, shape: shape, dataOffset: headerStart + headerLength, dataByteCount: byteCount)
+    }
+
+    /// Where the header text starts and how long it is: version 1 has a 2-byte length, 2 and 3 a 4-byte one.
+    /// Needs at most the first 12 bytes, so a caller holding a prefix can ask how much more it needs.
+    public static func headerExtent(_ bytes: UnsafeRawBufferPointer) throws -> (start: Int, length: Int) {
+        guard bytes.count >= 10, Array(bytes[0..<6]) == magic else { throw RuntimeError.badInput("not a .npy file") }
+        switch bytes[6] {
+        case 1:
+            return (10, Int(bytes[8]) | Int(bytes[9]) << 8)
+        case 2, 3:
+            guard bytes.count >= 12 else { throw RuntimeError.badInput("truncated .npy header") }
+            return (12, (0..<4).reduce(0) { $0 | Int(bytes[8 + $1]) << (8 * $1) })
+        default:
+            throw RuntimeError.badInput(".npy version \(bytes[6]) is not supported")
         }
-        let tensor = Tensor(uninitialized: type, shape: shape)
-        if needed > 0 { tensor.storage.raw.copyMemory(from: bytes.baseAddress! + dataStart, byteCount: needed) }
-        return tensor
     }
 
     /// The value text of `key` in the header dict, e.g. "'<f4'" → "<f4", "(1, 3)" → "(1, 3)".

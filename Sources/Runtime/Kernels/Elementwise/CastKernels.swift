@@ -219,3 +219,11 @@ enum CastTypes {
         func integer<T: IntegerElement>(_ type: T.Type) throws -> V.Output { try visitor.visit(type) }
     }
 }
+
+extension Tensor {
+    /// The tensor converted to another element type with Cast's rules (float16 and the 8-bit
+    /// float types decoded, integers rounded toward zero).
+    public func converted(to type: DataType) throws -> Tensor {
+        self.type == type ? self : try Conversion.convert(self, to: type)
+    }
+}

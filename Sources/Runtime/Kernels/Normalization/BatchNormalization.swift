@@ -1,8 +1,9 @@
 /// BatchNormalization. Inference: per channel y = x·a + b with a = scale/√(var+ε) and
 /// b = bias − mean·a, applied over each contiguous H×W run. Opset 7's `spatial=0` gives every
 /// (channel, position) its own parameters. From opset 14, `training_mode=1` normalizes with the
-/// batch's own statistics and also outputs the updated running mean and variance. (The
-/// training outputs of opsets 7–13 — saved mean and variance — are not produced.)
+/// batch's own statistics and also outputs the updated running mean and variance; before 14 the
+/// outputs said the mode: a node listing training outputs runs in training mode (as in
+/// onnxruntime). (The saved mean and variance outputs of opsets 7–13 are not produced.)
 struct BatchNormalizationKernel: OpKernel {
     let epsilon: Double
     let momentum: Double
@@ -13,7 +14,8 @@ struct BatchNormalizationKernel: OpKernel {
         epsilon = Double(node.float("epsilon", default: 1e-5))
         momentum = Double(node.float("momentum", default: 0.9))
         spatial = node.opset >= 9 || node.int("spatial", default: 1) != 0
-        trainingMode = node.opset >= 14 && node.int("training_mode", default: 0) != 0
+        trainingMode = node.opset >= 14 ? node.int("training_mode", default: 0) != 0
+                                        : node.node.outputs.dropFirst().contains { !$0.isEmpty }
     }
 
     func run(_ inputs: [Tensor?], _ context: ExecutionContext) throws -> [Tensor?] {

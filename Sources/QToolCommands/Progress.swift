@@ -1,0 +1,39 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Calibration progress on stderr: a bar with samples done and the time left when stderr is a
+/// terminal, a plain line per tenth of the work otherwise (logs stay readable).
+final class Progress {
+    private let enabled: Bool
+    private let terminal = isatty(STDERR_FILENO) != 0
+    private let start = Date()
+    private var lastTenth = -1
+    private var drawn = false
+
+    init(enabled: Bool) { self.enabled = enabled }
+
+    func update(_ done: Int, of total: Int) {
+        guard enabled, total > 0 else { return }
+        let elapsed = Date().timeIntervalSince(start)
+        let remaining = done > 0 ? elapsed / Double(done) * Double(total - done) : 0
+        if terminal {
+            let width = 30, filled = width * done / total
+            let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
+            fputs("\rcalibrating [\(bar)] \(done)/\(total) samples, ETA \(Self.format(remaining))   ", stderr)
+            drawn = true
+        } else if done * 10 / total > lastTenth {
+            lastTenth = done * 10 / total
+            fputs("calibrated \(done)/\(total) samples (\(Self.format(elapsed)) elapsed)\n", stderr)
+        }
+    }
+
+    func finish() {
+        if drawn { fputs("\n", stderr) }
+    }
+
+    private static func format(_ seconds: Double) -> String {
+        seconds < 60 ? String(format: "%.1fs", seconds) : String(format: "%dm%02ds", Int(seconds) / 60, Int(seconds) % 60)
+    }
+}

@@ -1,0 +1,42 @@
+import Foundation
+import ONNXModel
+import Quantization
+
+/// `--report FILE.json`: what a quantization did, for scripts and for `qtool debug`.
+enum QuantizationReport {
+    struct Document: Encodable {
+        var samples: Int
+        var calibratedTensors: Int
+        var quantizedTensors: Int
+        var nodesBefore: Int
+        var nodesAfter: Int
+        var opset: Int
+        var calibrationSeconds: Double
+        var totalSeconds: Double
+        var method: String
+        var warnings: [String]
+        var ranges: [String: TensorRange]
+        var tensorMap: [String: TensorMap.Entry]
+
+        enum CodingKeys: String, CodingKey {
+            case samples, opset, method, warnings, ranges
+            case calibratedTensors = "calibrated_tensors", quantizedTensors = "quantized_tensors"
+            case nodesBefore = "nodes_before", nodesAfter = "nodes_after"
+            case calibrationSeconds = "calibration_seconds", totalSeconds = "total_seconds"
+            case tensorMap = "tensor_map"
+        }
+    }
+
+    static func write(_ report: StaticQuantizer.Report, options: StaticQuantizer.Configuration, seconds: Double,
+                      to path: String) throws {
+        let document = Document(samples: report.samples, calibratedTensors: report.calibratedTensors,
+                                quantizedTensors: report.quantizedTensors, nodesBefore: report.nodesBefore,
+                                nodesAfter: report.nodesAfter, opset: report.opset,
+                                calibrationSeconds: report.calibrationMilliseconds / 1000, totalSeconds: seconds,
+                                method: options.calibration.method.rawValue, warnings: report.warnings,
+                                ranges: report.ranges, tensorMap: report.tensorMap)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
+        try FileWriter.writeAtomically(Array(try encoder.encode(document)), to: path)
+    }
+}
