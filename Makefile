@@ -33,6 +33,12 @@ demo: build
 	@$(RELEASE_BIN) run --model $(DEMO_MODEL) --inputs Fixtures/inputs/small_cnn --benchmark 100
 	@echo "== qtool preprocess (shape inference and graph clean-up)"
 	@$(RELEASE_BIN) preprocess --input $(DEMO_MODEL) --output $(DEMO_OUT)/small_cnn.pre.onnx --verbose
+	@echo "== qtool quantize-static (calibrated on Fixtures/demo-calibration, QDQ int8, per channel)"
+	@$(RELEASE_BIN) quantize-static --input $(DEMO_OUT)/small_cnn.pre.onnx --output $(DEMO_OUT)/small_cnn.int8.onnx \
+		--calibrate-dataset Fixtures/demo-calibration/small_cnn --report $(DEMO_OUT)/small_cnn.int8.json
+	@echo "== float vs quantized on Fixtures/inputs/small_cnn"
+	@$(RELEASE_BIN) run --model $(DEMO_MODEL) --inputs Fixtures/inputs/small_cnn --output-dir $(DEMO_OUT)/float | sed 's/^/float:     /'
+	@$(RELEASE_BIN) run --model $(DEMO_OUT)/small_cnn.int8.onnx --inputs Fixtures/inputs/small_cnn --output-dir $(DEMO_OUT)/int8 | sed 's/^/quantized: /'
 
 # The reference oracle: pinned onnx and onnxruntime in a git-ignored venv.
 $(VENV)/.installed: requirements-test.txt
@@ -67,6 +73,7 @@ bench: build venv
 
 fixtures: venv
 	$(VPY) Fixtures/gen/make_fixtures.py
+	$(VPY) Fixtures/gen/make_demo_calibration.py
 	$(VPY) Fixtures/gen/make_calibration_golden.py
 	$(VPY) Fixtures/gen/make_quant_golden.py
 	$(VPY) Fixtures/gen/make_calibration_fixtures.py

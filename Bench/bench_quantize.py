@@ -6,13 +6,14 @@ Protocol (../shared/models/MANIFEST.md): calibrate on the first `cal` samples so
 evaluate on the rest. Both tools read the same calibration samples; onnxruntime's preprocess is
 not applied (as in ORT_BASELINE.md). Every quantized model is evaluated in onnxruntime.
 
-Modes: static_default (QDQ, per-tensor, int8/int8, MinMax), static_pc (per-channel),
+Modes: static_default (each tool's defaults; onnxruntime: QDQ, per-tensor, int8/int8, MinMax), static_minmax_pc
+(per-channel MinMax on both sides),
 static_entropy (per-channel, Entropy), and qtool_best (qtool only, options per model from
 QTOOL_BEST below).
 
 Options (each also an environment variable, so `make bench` can pass them):
   --models a,b     BENCH_MODELS   model keys (digits_cnn, ocr_rec, ...) or file names
-  --modes a,b      BENCH_MODES    static_default, static_pc, static_entropy, qtool_best
+  --modes a,b      BENCH_MODES    static_default, static_minmax_pc, static_entropy, qtool_best
   --tools a,b      BENCH_TOOLS    onnxruntime, qtool
   --quick          BENCH_QUICK=1  evaluate on at most BENCH_QUICK_EVAL (default 20) samples
 Environment: QTOOL (binary), QTOOL_SHARED_MODELS (models folder), BENCH_TIMEOUT (s, default 1800).
@@ -45,22 +46,25 @@ QTOOL = os.environ.get("QTOOL", str(REPO / ".build" / "release" / "qtool"))
 TIMEOUT = float(os.environ.get("BENCH_TIMEOUT", "1800"))
 QUICK_EVAL = int(os.environ.get("BENCH_QUICK_EVAL", "20"))
 
-# qtool options of the `qtool_best` row, per model (tuned by hand; unlisted models get DEFAULT_BEST).
-DEFAULT_BEST = ["--per-channel", "--calibrate-method", "percentile"]
+# qtool options of the `qtool_best` row, per model (tuned by hand; unlisted models get DEFAULT_BEST;
+# BENCH_BEST_OPTIONS="--calibrate-method mse" replaces them all, for tuning).
+DEFAULT_BEST: list[str] = []
 QTOOL_BEST: dict[str, list[str]] = {
-    "digits_cnn": ["--per-channel", "--calibrate-method", "percentile"],
-    "ocr_rec": ["--per-channel", "--calibrate-method", "percentile"],
-    "ocr_cls": ["--per-channel", "--calibrate-method", "percentile"],
-    "mobilenet_v2": ["--per-channel", "--calibrate-method", "percentile"],
-    "minilm_l3": ["--per-channel", "--calibrate-method", "percentile"],
-    "silero_vad": ["--per-channel", "--calibrate-method", "percentile"],
-    "silero_vad_ov": ["--per-channel", "--calibrate-method", "percentile"],
+    "digits_cnn": ["--calibrate-method", "minmax"],
+    "ocr_rec": ["--calibrate-method", "mse"],
+    "ocr_cls": ["--calibrate-method", "percentile"],
+    "mobilenet_v2": ["--calibrate-method", "mse"],
+    "minilm_l3": ["--activation-type", "qint16"],
+    "silero_vad": ["--calibrate-method", "minmax"],
+    "silero_vad_ov": ["--calibrate-method", "minmax"],
 }
 
 # mode → (onnxruntime quantize_static keyword options, qtool quantize-static options)
 MODES: dict[str, tuple[dict | None, list[str]]] = {
+    # Each tool's own defaults (qtool: per channel, MSE).
     "static_default": ({}, []),
-    "static_pc": ({"per_channel": True}, ["--per-channel"]),
+    # The same settings on both sides.
+    "static_minmax_pc": ({"per_channel": True}, ["--per-channel", "--calibrate-method", "minmax"]),
     "static_entropy": ({"per_channel": True, "calibrate_method": "Entropy"}, ["--per-channel", "--calibrate-method", "entropy"]),
     "qtool_best": (None, []),  # qtool only; options from QTOOL_BEST
 }
@@ -287,7 +291,8 @@ def quantize(tool: str, mode: str, spec: ModelSpec, model: Path, output: Path, c
         command = [sys.executable, str(Path(__file__).resolve()), "--ort-worker", str(model), str(output), str(cal_dir),
                    mode, json.dumps(inputs)]
     else:
-        options = QTOOL_BEST.get(spec.key, DEFAULT_BEST) if mode == "qtool_best" else MODES[mode][1]
+        best = os.environ["BENCH_BEST_OPTIONS"].split() if os.environ.get("BENCH_BEST_OPTIONS") else QTOOL_BEST.get(spec.key, DEFAULT_BEST)
+        options = best if mode == "qtool_best" else MODES[mode][1]
         command = [QTOOL, "quantize-static", "--input", str(model), "--output", str(output),
                    "--calibrate-dataset", str(cal_dir), *options]
     return timed(command, workdir, log)

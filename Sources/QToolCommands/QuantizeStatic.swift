@@ -34,8 +34,8 @@ struct QuantizeStatic: ParsableCommand {
     @Option(help: "Weight type: qint8, quint8, qint16, quint16, qint4, quint4.")
     var weightType: String = "qint8"
 
-    @Option(help: "minmax, entropy, percentile, distribution or mse.")
-    var calibrateMethod: String = "minmax"
+    @Option(help: "mse (default: the clipping threshold with the least expected error), minmax (onnxruntime's default), entropy, percentile or distribution.")
+    var calibrateMethod: String = "mse"
 
     @Option(help: "Percentile kept by --calibrate-method percentile.")
     var percentile: Double?

@@ -72,13 +72,13 @@ final class CalibrationMethodTests: XCTestCase {
         XCTAssertEqual(Double(zeros.max), Double(alone.max), accuracy: Double(alone.max) * 0.02)
     }
 
-    /// onnxruntime's entropy with 128 bins has one candidate, the whole range; qtool's default
-    /// 2048 bins clips the outliers.
-    func testEntropyDefaultBinsClipWhere128BinsDoNot() throws {
+    /// Entropy with onnxruntime's default 128 bins has one candidate, the whole range; 2048 bins
+    /// clip the outliers.
+    func testEntropyWithFineBinsClipsWhere128BinsDoNot() throws {
         let values = laplacianWithOutliers()
-        let coarse = try XCTUnwrap(try range(values, CalibrationOptions(method: .entropy, numBins: 128)))
+        let coarse = try XCTUnwrap(try range(values, CalibrationOptions(method: .entropy)))
         XCTAssertEqual(coarse, TensorRange(min: values.min()!, max: values.max()!))
-        let fine = try XCTUnwrap(try range(values, CalibrationOptions(method: .entropy)))
+        let fine = try XCTUnwrap(try range(values, CalibrationOptions(method: .entropy, numBins: 2048)))
         XCTAssertLessThan(fine.max, values.max()! / 2)
         XCTAssertGreaterThan(fine.max, 5)
     }
@@ -102,8 +102,9 @@ final class CalibrationMethodTests: XCTestCase {
         for method in [CalibrationMethod.minmax, .entropy, .distribution, .mse] {
             XCTAssertFalse(CalibrationOptions(method: method).isSymmetric)
         }
-        XCTAssertEqual(CalibrationOptions(method: .entropy).bins, 2048)
-        XCTAssertEqual(CalibrationOptions(method: .entropy, numBins: 128).bins, 128)
+        XCTAssertEqual(CalibrationOptions(method: .entropy).bins, 128)
+        XCTAssertEqual(CalibrationOptions(method: .mse).bins, 2048)
+        XCTAssertEqual(CalibrationOptions(method: .entropy, numBins: 2048).bins, 2048)
         XCTAssertEqual(CalibrationOptions().percentile, 99.999)
         XCTAssertEqual(CalibrationOptions().numQuantizedBins, 128)
         XCTAssertEqual(CalibrationOptions().averagingConstant, 0.01)

@@ -35,19 +35,17 @@ public enum QDQPlanner {
     static let anchors: Set<String> = ["Conv", "ConvTranspose", "Gemm", "MatMul"]
 
     /// The candidates that touch quantized compute: anchors, and cheap ops (Add, Concat,
-    /// Reshape...) with a chosen neighbour. A cheap op between float ops gains no integer
-    /// kernel and only adds rounding (an Add of squared magnitudes before a Sqrt loses most of
-    /// its small values to one 8-bit step), so it stays float; onnxruntime quantizes it anyway.
+    /// Reshape...) linked to an anchor through other candidates. A cheap op between float ops
+    /// gains no integer kernel and only adds rounding (an Add of squared magnitudes before a
+    /// Sqrt loses most of its small values to one 8-bit step), so it stays float, and so does a
+    /// chain of them (Mul → Add); onnxruntime quantizes them anyway.
     static func connected(_ candidates: [Node], in graph: Graph) -> [Node] {
-        var chosen = Set(candidates.map(ObjectIdentifier.init))
-        var changed = true
-        while changed {
-            changed = false
-            for node in candidates where !anchors.contains(node.opType) && chosen.contains(ObjectIdentifier(node)) {
-                if !neighbours(of: node, in: graph).contains(where: { chosen.contains(ObjectIdentifier($0)) }) {
-                    chosen.remove(ObjectIdentifier(node))
-                    changed = true
-                }
+        let isCandidate = Set(candidates.map(ObjectIdentifier.init))
+        var pending = candidates.filter { anchors.contains($0.opType) }
+        var chosen = Set(pending.map(ObjectIdentifier.init))
+        while let node = pending.popLast() {
+            for neighbour in neighbours(of: node, in: graph) where isCandidate.contains(ObjectIdentifier(neighbour)) {
+                if chosen.insert(ObjectIdentifier(neighbour)).inserted { pending.append(neighbour) }
             }
         }
         return candidates.filter { chosen.contains(ObjectIdentifier($0)) }

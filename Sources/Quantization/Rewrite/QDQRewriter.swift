@@ -11,12 +11,14 @@ public struct QDQRewriter {
     let ranges: [String: TensorRange]
     let names: NameAllocator
     let tensorMap: TensorMap
+    let main: Graph
 
     public init(model: Model, options: QuantizationOptions, ranges: [String: TensorRange], tensorMap: TensorMap) {
         self.options = options
         self.ranges = ranges
         self.tensorMap = tensorMap
         names = NameAllocator(model)
+        main = model.graph
     }
 
     /// Rewrites every graph of the plan.
@@ -24,6 +26,17 @@ public struct QDQRewriter {
         for marks in plan.graphs {
             try GraphRewrite(marks: marks, rewriter: self).run()
         }
+        removeUnreadFloatInitializers(plan)
+    }
+
+    /// A weight or bias of an enclosing graph quantized inside a subgraph (If branches reading
+    /// the main graph's initializers) stays behind in float once its readers are rewired: it
+    /// goes when no graph reads it any more.
+    private func removeUnreadFloatInitializers(_ plan: QDQPlan) {
+        let graphs = [main] + main.allSubgraphs
+        let read = Set(graphs.flatMap { $0.nodes.flatMap(\.inputs) + $0.outputs.compactMap(\.name) })
+        let quantized = Set(plan.graphs.flatMap { Array($0.marks.keys) + $0.biasOrder })
+        for graph in graphs { graph.removeInitializers(named: quantized.subtracting(read)) }
     }
 }
 
@@ -37,38 +50,57 @@ private struct GraphRewrite {
     /// Per quantized tensor: the names of its scale and zero point initializers and their values.
     final class Emitted {
         var parameters: [String: (scale: String, zeroPoint: String, values: QuantParameters)] = [:]
+        /// Tensors an enclosing graph quantized first (their readers here were rewired to its
+        /// DequantizeLinear): only their values, for the biases and shared tensors that need them.
+        var outer: [String: QuantParameters] = [:]
+
+        func values(of name: String) -> QuantParameters? { parameters[name]?.values ?? outer[name] }
     }
 
     func run() throws {
         copyBiases()
-        foldActivations()
         let parameters = try allParameters(ranges: adjustedRanges())
+        foldActivations(quantized: parameters)
         let emitted = Emitted()
+        try emitOwnParameters(parameters, emitted)
+        emitSharedParameters(emitted)
+        if options.quantizeBias {
+            for name in marks.biasOrder { try quantizeBias(name, emitted: emitted) }
+        }
+        try graph.sortTopologically()
+    }
+
+    /// Tensors with parameters of their own: initializers quantized in place, activations
+    /// given a Q/DQ pair unless an enclosing graph's pair already serves every reader here.
+    private func emitOwnParameters(_ parameters: [String: QuantParameters], _ emitted: Emitted) throws {
         for name in marks.order where marks.marks[name]?.sharedWith == nil {
             guard let values = parameters[name] else { continue }
             if graph.constant(named: name) != nil {
                 try quantizeInitializer(name, parameters: values, emitted: emitted)
-            } else {
+            } else if graph.isUsed(name) {
                 emitActivation(name, parameters: values, emitted: emitted)
+            } else {
+                emitted.outer[name] = values
             }
         }
-        // Shared tensors after the ones they borrow from, repeatedly: a chain (Reshape after
-        // Transpose after Conv) resolves one link per sweep.
+    }
+
+    /// Shared tensors after the ones they borrow from, repeatedly: a chain (Reshape after
+    /// Transpose after Conv) resolves one link per sweep.
+    private func emitSharedParameters(_ emitted: Emitted) {
         var pending = marks.order.filter { marks.marks[$0]?.sharedWith != nil }
         while !pending.isEmpty {
             let before = pending.count
             pending.removeAll { name in
-                guard let provider = marks.marks[name]?.sharedWith, let shared = emitted.parameters[provider] else { return false }
+                guard let provider = marks.marks[name]?.sharedWith, let shared = sharedParameters(provider, emitted) else {
+                    return false
+                }
                 addPair(for: name, scale: shared.scale, zeroPoint: shared.zeroPoint, parameters: shared.values)
                 emitted.parameters[name] = shared
                 return true
             }
             if pending.count == before { break }
         }
-        if options.quantizeBias {
-            for name in marks.biasOrder { try quantizeBias(name, emitted: emitted) }
-        }
-        try graph.sortTopologically()
     }
 
     // MARK: Structure
@@ -82,11 +114,13 @@ private struct GraphRewrite {
         }
     }
 
-    /// A folded Relu/Clip disappears; its input's producer writes its output.
-    private func foldActivations() {
+    /// A folded Relu/Clip disappears; its input's producer writes its output. Only when that
+    /// output is quantized: the clamp lives in its range, so an output left float (no range, or
+    /// one reaching the float limits) keeps its Relu/Clip.
+    private func foldActivations(quantized parameters: [String: QuantParameters]) {
         for fold in marks.folded {
             guard let producer = graph.producer(of: fold.upstream), let slot = producer.outputs.firstIndex(of: fold.upstream),
-                  let output = fold.node.outputs.first else { continue }
+                  let output = fold.node.outputs.first, parameters[output] != nil else { continue }
             graph.remove(fold.node)
             graph.setOutput(of: producer, at: slot, to: output)
             graph.removeValueInfo(named: fold.upstream)
@@ -151,7 +185,8 @@ private struct GraphRewrite {
     /// use torch.finfo(float32).min as -inf): any integer grid over it would round every real
     /// value to zero, so the tensor stays float.
     static func reachesFloatLimits(_ range: TensorRange) -> Bool {
-        max(abs(range.min), abs(range.max)) >= sentinelMagnitude
+        // A NaN bound (a histogram over such a range) counts as reaching them too.
+        !(max(abs(range.min), abs(range.max)) < sentinelMagnitude)
     }
 
     /// The same test on parameters computed from an initializer's values: a step this large
@@ -211,6 +246,16 @@ private struct GraphRewrite {
         rewriter.tensorMap.record(name, quantized: quantizedName, dequantized: output, parameters: parameters)
     }
 
+    /// The provider's initializers; for a tensor an enclosing graph quantized, made here on
+    /// first use.
+    private func sharedParameters(_ provider: String, _ emitted: Emitted) -> (scale: String, zeroPoint: String, values: QuantParameters)? {
+        if let shared = emitted.parameters[provider] { return shared }
+        guard let values = emitted.outer[provider] else { return nil }
+        let (scale, zeroPoint) = addParameterInitializers(for: provider, values)
+        emitted.parameters[provider] = (scale, zeroPoint, values)
+        return emitted.parameters[provider]
+    }
+
     private func emitActivation(_ name: String, parameters: QuantParameters, emitted: Emitted) {
         let (scale, zeroPoint) = addParameterInitializers(for: name, parameters)
         addPair(for: name, scale: scale, zeroPoint: zeroPoint, parameters: parameters)
@@ -235,23 +280,34 @@ private struct GraphRewrite {
     }
 
     private func quantizeBias(_ name: String, emitted: Emitted) throws {
-        guard let bias = marks.biases[name], let input = emitted.parameters[bias.input],
-              let weight = emitted.parameters[bias.weight], let values = graph.floatConstant(named: name) else { return }
+        guard let bias = marks.biases[name], let input = emitted.values(of: bias.input),
+              let weight = emitted.values(of: bias.weight), let values = graph.floatConstant(named: name) else { return }
         let shape = graph.constant(named: name)!.dims.map { Int($0) }
         let quantized = try values.withUnsafeBufferPointer {
-            try QuantizedBias($0, shape: shape, inputScale: input.values.scale[0], weightScale: weight.values.scale,
+            try QuantizedBias($0, shape: shape, inputScale: input.scale[0], weightScale: weight.scale,
                               beta: Float(bias.beta))
         }
         let quantizedName = rewriter.names.fresh(name + "_quantized")
+        let output = dequantizedBiasName(name)
         graph.removeInitializer(named: name)
         graph.setInitializer(quantized.tensor.toProto(name: quantizedName))
         let scale = rewriter.names.fresh(quantizedName + "_scale"), zeroPoint = rewriter.names.fresh(quantizedName + "_zero_point")
         graph.setInitializer(quantized.scaleTensor.toProto(name: scale))
         graph.setInitializer(quantized.zeroPointTensor.toProto(name: zeroPoint))
-        graph.append(dequantize(quantizedName, scale, zeroPoint, output: name, node: name + "_DequantizeLinear",
+        graph.append(dequantize(quantizedName, scale, zeroPoint, output: output, node: name + "_DequantizeLinear",
                                 axis: quantized.axis))
-        rewriter.tensorMap.record(name, quantized: quantizedName, dequantized: name, type: "int32", axis: quantized.axis,
+        rewriter.tensorMap.record(name, quantized: quantizedName, dequantized: output, type: "int32", axis: quantized.axis,
                                   scale: quantized.scale, zeroPoint: Array(repeating: 0, count: quantized.scale.count))
+    }
+
+    /// The bias's DequantizeLinear writes the bias's own name (onnxruntime's layout), except
+    /// for an enclosing graph's initializer: a subgraph may not define an outer name again
+    /// (SSA across scopes), so its readers here are rewired to a fresh name.
+    private func dequantizedBiasName(_ name: String) -> String {
+        guard graph.initializer(named: name) == nil else { return name }
+        let output = rewriter.names.fresh(name + "_DequantizeLinear_Output")
+        graph.replaceUses(of: name, with: output)
+        return output
     }
 
     private func addParameterInitializers(for name: String, _ parameters: QuantParameters) -> (String, String) {

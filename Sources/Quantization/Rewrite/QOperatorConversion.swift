@@ -110,12 +110,15 @@ public enum QOperatorConversion {
                                              match.output.scale, match.output.zeroPoint])
     }
 
-    /// QGemm's C is int32 with scale s_a · s_b; the bias was quantized with beta folded in.
+    /// QGemm adds C as int32 at scale alpha · s_a · s_b / beta (its definition), while the QDQ
+    /// bias is at s_a · s_b · beta: the two agree when alpha = beta² (alpha = beta = 1 in
+    /// exported models); any other Gemm with a bias stays in QDQ form.
     private static func qgemm(_ match: Match) -> Node? {
         guard let a = match.inputs[0], let b = match.inputs[1] else { return nil }
         var inputs = [a.quantized, a.scale, a.zeroPoint, b.quantized, b.scale, b.zeroPoint]
         if match.node.inputs.count > 2, !match.node.inputs[2].isEmpty {
-            guard let bias = match.inputs[2] else { return nil }
+            let alpha = match.node.attribute("alpha")?.float ?? 1, beta = match.node.attribute("beta")?.float ?? 1
+            guard let bias = match.inputs[2], alpha == beta * beta else { return nil }
             inputs.append(bias.quantized)
         } else {
             inputs.append("")
