@@ -35,8 +35,6 @@ enum QuantizationReport {
                                 calibrationSeconds: report.calibrationMilliseconds / 1000, totalSeconds: seconds,
                                 method: options.calibration.method.rawValue, warnings: report.warnings,
                                 ranges: report.ranges, tensorMap: report.tensorMap)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
-        try FileWriter.writeAtomically(Array(try encoder.encode(document)), to: path)
+        try JSONFile.write(document, to: path)
     }
 }

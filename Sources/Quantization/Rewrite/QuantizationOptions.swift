@@ -1,6 +1,3 @@
-import Foundation
-import ONNXModel
-
 /// How a model is quantized statically; the defaults are onnxruntime's quantize_static ones
 /// except where measured better: weights per channel, and cheap ops between float ops left
 /// alone (README, "quantize-static").
@@ -69,11 +66,7 @@ public struct TensorOverride: Codable, Equatable {
 /// `--tensor-overrides FILE.json`.
 public enum TensorOverrides {
     public static func read(_ path: String) throws -> [String: TensorOverride] {
-        let region = try MappedFile.map(path)
-        do {
-            return try JSONDecoder().decode([String: TensorOverride].self, from: Data(region.buffer))
-        } catch {
-            throw QuantizeFailure("\(path): not a tensor overrides file ({\"tensor\": {\"type\": \"qint16\", \"min\": -1, ...}}): \(error)")
-        }
+        try JSONFile.read([String: TensorOverride].self, from: path,
+                          expected: "a tensor overrides file ({\"tensor\": {\"type\": \"qint16\", \"min\": -1, ...}})")
     }
 }
