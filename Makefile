@@ -12,7 +12,7 @@ DEMO_OUT    := .build/demo
 
 NODE_TESTS  := Fixtures/node-tests
 
-.PHONY: all build debug test unit-test interop-test bench venv fixtures node-tests loc clean demo
+.PHONY: all build debug test unit-test interop-test bench venv fixtures node-tests loc clean demo fuzz replay-malformed
 
 all: build demo
 
@@ -59,6 +59,12 @@ node-tests: $(NODE_TESTS)/.generated
 unit-test: node-tests
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+	$(MAKE) replay-malformed
+
+# Every committed hostile input and fuzzer crasher, through the loader fuzz target (replay build).
+replay-malformed:
+	$(SWIFT) build --product qtool-fuzz
+	.build/debug/qtool-fuzz Fixtures/malformed
 
 interop-test: build venv
 	QTOOL=$(abspath $(RELEASE_BIN)) QTOOL_SHARED_MODELS=$(SHARED) $(VPY) -m pytest -q Tests/Interop
@@ -71,12 +77,28 @@ bench: build venv
 	QTOOL=$(abspath $(RELEASE_BIN)) QTOOL_SHARED_MODELS=$(SHARED) $(VPY) Bench/bench_preprocess.py
 	QTOOL=$(abspath $(RELEASE_BIN)) QTOOL_SHARED_MODELS=$(SHARED) $(VPY) Bench/bench_quantize.py
 
+# libFuzzer over the model loader, seeded with every fixture and shared model. A crash stops
+# the campaign and leaves its input in $(FUZZ_DIR)/artifacts: fix it, then commit the input
+# to Fixtures/malformed so `make test` replays it. FUZZ_SECONDS sets the campaign's length.
+FUZZ_SECONDS ?= 300
+FUZZ_DIR     := .build-fuzz
+FUZZ_FLAGS   := -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING -Xswiftc -Xclang-linker -Xswiftc -fuse-ld=lld
+
+fuzz:
+	$(SWIFT) build -c release --product qtool-fuzz --scratch-path $(FUZZ_DIR) $(FUZZ_FLAGS)
+	mkdir -p $(FUZZ_DIR)/corpus $(FUZZ_DIR)/artifacts
+	cp Fixtures/models/*.onnx Fixtures/malformed/* $(FUZZ_DIR)/corpus/
+	-cp $(SHARED)/*.onnx $(FUZZ_DIR)/corpus/ 2>/dev/null
+	$(FUZZ_DIR)/release/qtool-fuzz $(FUZZ_DIR)/corpus -max_total_time=$(FUZZ_SECONDS) -max_len=262144 \
+		-rss_limit_mb=2048 -timeout=10 -artifact_prefix=$(FUZZ_DIR)/artifacts/ -print_final_stats=1
+
 fixtures: venv
 	$(VPY) Fixtures/gen/make_fixtures.py
 	$(VPY) Fixtures/gen/make_demo_calibration.py
 	$(VPY) Fixtures/gen/make_calibration_golden.py
 	$(VPY) Fixtures/gen/make_quant_golden.py
 	$(VPY) Fixtures/gen/make_calibration_fixtures.py
+	$(VPY) Fixtures/gen/make_malformed.py
 
 # Line budget: no hand-written Swift file over 600 lines.
 loc:

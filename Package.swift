@@ -23,6 +23,8 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "qtool", dependencies: ["QToolCommands"]),
+        // The loader under libFuzzer (`make fuzz`), or, built normally, the replay of its crashers.
+        .executableTarget(name: "qtool-fuzz", dependencies: ["ONNXModel"]),
         .target(name: "_TestSupport", dependencies: ["ONNXModel"], path: "Tests/_TestSupport"),
         .testTarget(name: "ProtoWireTests", dependencies: ["ProtoWire", "_TestSupport"]),
         .testTarget(name: "ONNXModelTests", dependencies: ["ONNXModel", "_TestSupport"]),

@@ -12,6 +12,8 @@ public enum ModelError: ReportableError, Equatable {
     case malformed(path: String, WireError)
     /// An external-data reference that cannot be honoured.
     case externalData(path: String, tensor: String, reason: String)
+    /// A tensor whose dims and type disagree with the data it carries.
+    case invalidTensor(path: String, tensor: String, reason: String)
     /// A structural problem found while building or editing the graph IR.
     case invalidGraph(String)
     /// A request that cannot be carried out on this model (e.g. too large to write inline).
@@ -23,6 +25,7 @@ public enum ModelError: ReportableError, Equatable {
         case .malformed(let path, let error): return "\(path): not a valid ONNX model: \(error)"
         case .externalData(let path, let tensor, let reason):
             return "\(path): external data of tensor '\(tensor)': \(reason)"
+        case .invalidTensor(let path, let tensor, let reason): return "\(path): tensor '\(tensor)': \(reason)"
         case .invalidGraph(let message): return message
         case .unsupported(let message): return message
         }

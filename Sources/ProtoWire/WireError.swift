@@ -55,8 +55,19 @@ public struct WireError: Error, Equatable, CustomStringConvertible, Sendable {
         }
     }
 
+    /// The path for a one-line message: a deep one (hostile nesting) keeps its first and last
+    /// few fields around a count of the levels left out.
+    public var shortPathString: String {
+        let keep = 8
+        guard path.count > 3 * keep else { return pathString }
+        var head = self, tail = self
+        head.path = Array(path.prefix(keep))
+        tail.path = Array(path.suffix(keep))
+        return head.pathString + "…(\(path.count - 2 * keep) more)…" + tail.pathString
+    }
+
     public var description: String {
-        let location = pathString
+        let location = shortPathString
         return (location.isEmpty ? "" : location + ": ") + reasonText + " at byte \(offset)"
     }
 }

@@ -12,17 +12,19 @@ extension Tensor {
         guard type != .string else {
             throw RuntimeError.unsupported("tensor '\(name)': string tensors are not supported by the interpreter")
         }
-        guard let count = TensorLayout.elementCount(proto.dims), count <= (1 << 40) else {
-            throw RuntimeError.invalidModel("tensor '\(name)': dims \(proto.dims) are negative or overflow")
+        guard proto.segment == nil else {
+            throw RuntimeError.unsupported("tensor '\(name)': segmented tensors are not supported by the interpreter")
         }
+        // Checked before anything is allocated: dims must be backed by the data present.
+        if let problem = TensorLayout.inconsistency(of: proto) {
+            throw RuntimeError.invalidModel("tensor '\(name)': \(problem)")
+        }
+        let count = TensorLayout.elementCount(proto.dims)!
         let shape = proto.dims.map { Int($0) }
         if let raw = proto.rawData {
-            guard let expected = type.byteCount(elements: count), raw.count == expected else {
-                throw RuntimeError.invalidModel("tensor '\(name)': raw_data has \(raw.count) bytes, \(type) \(shape) needs \(type.byteCount(elements: count) ?? 0)")
-            }
             self = Tensor.fromRaw(raw, type: type, shape: shape)
         } else {
-            self = try Tensor.fromTypedFields(proto, type: type, shape: shape, count: count, name: name)
+            self = Tensor.fromTypedFields(proto, type: type, shape: shape, count: count)
         }
     }
 
@@ -58,27 +60,18 @@ extension Tensor {
         }
     }
 
-    private static func fromTypedFields(_ proto: TensorProto, type: DataType, shape: [Int], count: Int,
-                                        name: String) throws -> Tensor {
-        func mismatch(_ field: String, _ found: Int) -> RuntimeError {
-            .invalidModel("tensor '\(name)': \(field) has \(found) values, \(type) \(shape) needs \(count)")
-        }
+    /// Values from the typed field of `type`; `TensorLayout.inconsistency` has checked their count.
+    private static func fromTypedFields(_ proto: TensorProto, type: DataType, shape: [Int], count: Int) -> Tensor {
         let tensor = Tensor(uninitialized: type, shape: shape)
         let raw = tensor.storage.raw
         switch type {
         case .float, .complex64:
-            let needed = type == .complex64 ? count * 2 : count
-            guard proto.floatData.count == needed else { throw mismatch("float_data", proto.floatData.count) }
             proto.floatData.bytes.withUnsafeBytes { raw.copyMemory(from: $0.baseAddress ?? UnsafeRawPointer(raw), byteCount: $0.count) }
         case .double, .complex128:
-            let needed = type == .complex128 ? count * 2 : count
-            guard proto.doubleData.count == needed else { throw mismatch("double_data", proto.doubleData.count) }
             proto.doubleData.bytes.withUnsafeBytes { raw.copyMemory(from: $0.baseAddress ?? UnsafeRawPointer(raw), byteCount: $0.count) }
         case .int64:
-            guard proto.int64Data.count == count else { throw mismatch("int64_data", proto.int64Data.count) }
             proto.int64Data.withUnsafeBytes { raw.copyMemory(from: $0.baseAddress ?? UnsafeRawPointer(raw), byteCount: $0.count) }
         case .uint64, .uint32:
-            guard proto.uint64Data.count == count else { throw mismatch("uint64_data", proto.uint64Data.count) }
             for (i, value) in proto.uint64Data.enumerated() {
                 if type == .uint64 { raw.storeBytes(of: value, toByteOffset: i * 8, as: UInt64.self) }
                 else { raw.storeBytes(of: UInt32(truncatingIfNeeded: value), toByteOffset: i * 4, as: UInt32.self) }
@@ -86,8 +79,6 @@ extension Tensor {
         default:
             // int32_data carries every narrower type, one value (or one packed byte) per entry.
             let packing = 8 / (type.bitWidth ?? 8)
-            let entries = packing > 1 ? (count + packing - 1) / packing : count
-            guard proto.int32Data.count == entries else { throw mismatch("int32_data", proto.int32Data.count) }
             if packing > 1 {
                 let packed = proto.int32Data.map { UInt8(truncatingIfNeeded: $0) }
                 packed.withUnsafeBytes {

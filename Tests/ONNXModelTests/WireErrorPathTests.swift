@@ -103,3 +103,17 @@ final class WireErrorPathTests: XCTestCase {
         }
     }
 }
+
+final class WireErrorShortPathTests: XCTestCase {
+    func testDeepPathIsShortenedInTheMessage() {
+        let path = (0..<100).flatMap { ["node", "[\($0)]"] }
+        let error = WireError(.depthLimit(256), at: 7, path: path)
+        XCTAssertTrue(error.description.hasPrefix("node[0].node[1].node[2].node[3]…(184 more)…node[96]"), error.description)
+        XCTAssertTrue(error.description.hasSuffix("node[99]: messages nested deeper than 256 levels at byte 7"))
+    }
+
+    func testShallowPathIsKeptWhole() {
+        let error = WireError(.truncated, at: 3, path: ["graph", "node", "[2]"])
+        XCTAssertEqual(error.description, "graph.node[2]: the data ends inside a field at byte 3")
+    }
+}

@@ -28,16 +28,30 @@ public enum ModelFile {
     /// Maps the file and decodes it. Tensor payloads, external ones included, are views into
     /// the mapped files; external tensors keep their external_data keys.
     public static func load(_ path: String) throws -> ModelProto {
-        let region = try MappedFile.map(path)
-        var model: ModelProto
+        var model = try decode(MappedFile.map(path), path: path)
+        var resolver = ExternalDataResolver(modelPath: path)
+        try resolver.resolve(&model)
+        try requireConsistentTensors(&model, path: path)
+        return model
+    }
+
+    /// Decodes a ModelProto from bytes; `path` names them in errors.
+    public static func decode(_ region: ByteRegion, path: String) throws -> ModelProto {
         do {
-            model = try ModelProto(region: region)
+            return try ModelProto(region: region)
         } catch let error as WireError {
             throw ModelError.malformed(path: path, error)
         }
-        var resolver = ExternalDataResolver(modelPath: path)
-        try resolver.resolve(&model)
-        return model
+    }
+
+    /// Refuses the first tensor whose dims are not backed by its data, so that no later stage
+    /// sizes a buffer from dims alone.
+    public static func requireConsistentTensors(_ model: inout ModelProto, path: String) throws {
+        try model.forEachTensor { tensor in
+            if let problem = TensorLayout.inconsistency(of: tensor) {
+                throw ModelError.invalidTensor(path: path, tensor: tensor.name ?? "<unnamed>", reason: problem)
+            }
+        }
     }
 
     /// Writes `model` to `path` (and its side files) through temporary files and renames.
