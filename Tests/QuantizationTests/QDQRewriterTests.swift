@@ -66,6 +66,28 @@ final class QDQRewriterTests: XCTestCase {
         XCTAssertTrue(biases.allSatisfy { graph.producer(of: $0)?.opType == "DequantizeLinear" })
     }
 
+    /// onnxruntime's _dup_initializer numbers copies right after the name: b, b0, b1.
+    func testBiasCopiesAreNamedAsOnnxruntime() throws {
+        let nodes = ["c1", "c2", "c3"].map { RewriteModels.conv("conv_" + $0, "x", "w", "b", $0) }
+        let proto = RewriteModels.proto(nodes, inputs: [RewriteModels.input("x", [1, 2, 5, 5])], outputs: ["c1", "c2", "c3"],
+                                        initializers: RewriteModels.convParameters(out: 3, in: 2, seed: 7))
+        let (graph, _) = try rewritten(proto)
+        XCTAssertEqual(["conv_c1", "conv_c2", "conv_c3"].map { graph.node(named: $0)?.inputs[2] }, ["b", "b0", "b1"])
+        let names = Set(graph.initializers.compactMap(\.name))
+        XCTAssertTrue(names.isSuperset(of: ["b_quantized", "b0_quantized", "b1_quantized", "b0_quantized_scale"]), "\(names)")
+    }
+
+    /// A Clip folded into the Conv before it leaves no unread min/max initializers behind, as
+    /// onnxruntime's clean_initializers.
+    func testFoldedClipLeavesNoUnreadInitializers() throws {
+        let clip = N.node("Clip", ["c", "lo", "hi"], ["y"], name: "clip")
+        let bounds = [N.floatTensor("lo", dims: [], values: [0]), N.floatTensor("hi", dims: [], values: [6])]
+        let (graph, _) = try rewritten(RewriteModels.convThen([clip], outputs: ["y"], extra: bounds))
+        XCTAssertTrue(graph.nodes("Clip").isEmpty, "the Clip is folded")
+        XCTAssertNil(graph.initializer(named: "lo"))
+        XCTAssertNil(graph.initializer(named: "hi"))
+    }
+
     func testSharedOutputReusesTheProvidersInitializers() throws {
         let tail = [N.node("Transpose", ["c"], ["t"], attributes: [N.intsAttribute("perm", [0, 1, 3, 2])])]
         let (graph, tensorMap) = try rewritten(RewriteModels.convThen(tail, outputs: ["t"]))

@@ -53,7 +53,7 @@ public struct QDQMarker {
         if marks.biases[bias] != nil {
             // A bias read by two nodes needs a copy per node: its scale depends on each node's
             // input and weight scales.
-            name = names.fresh(bias)
+            name = names.fresh(biasCopyName(bias))
             marks.copyBias(for: node, original: bias, copy: name)
         }
         marks.markBias(name, .init(node: node, input: input, weight: weight, beta: beta))
@@ -74,6 +74,15 @@ public struct QDQMarker {
     public var activationsAreSymmetric: Bool { options.symmetricActivations }
     public var keepsRemovableActivations: Bool { options.keepRemovableActivations }
     public var opset: Int { options.opset }
+
+    /// onnxruntime's name for a bias copy (`_dup_initializer`): the bias's name followed by one
+    /// more than the largest number that already follows it in an initializer's name, so `b`
+    /// gets `b0`, then `b1`.
+    private func biasCopyName(_ bias: String) -> String {
+        let taken = graph.initializers.compactMap(\.name) + marks.biasCopies.map(\.copy)
+        let numbers = taken.filter { $0.hasPrefix(bias) }.compactMap { Int($0.dropFirst(bias.count)) }
+        return bias + String((numbers.max() ?? -1) + 1)
+    }
 
     private func channelAxis(of weight: TensorProto, default axis: Int?) -> Int? {
         let name = weight.name ?? ""

@@ -124,7 +124,15 @@ private struct GraphRewrite {
             graph.remove(fold.node)
             graph.setOutput(of: producer, at: slot, to: output)
             graph.removeValueInfo(named: fold.upstream)
+            removeUnreadInitializers(Set(fold.node.inputs.dropFirst()))
         }
+    }
+
+    /// A folded Clip's min and max initializers, once nothing reads them (onnxruntime's
+    /// clean_initializers drops every unread one).
+    private func removeUnreadInitializers(_ names: Set<String>) {
+        let unread = names.filter { graph.initializer(named: $0) != nil && !graph.isUsed($0) && !graph.isGraphInput($0) }
+        graph.removeInitializers(named: unread)
     }
 
     /// onnxruntime's adjust_tensor_ranges: a kept Relu/Clip's input takes the output's range
