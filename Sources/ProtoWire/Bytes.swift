@@ -10,12 +10,29 @@ public final class ByteRegion: @unchecked Sendable {
     public let base: UnsafeRawPointer
     public let count: Int
     private let release: (() -> Void)?
+    /// A read-only map of a file: its pages can be dropped and read again from the file.
+    public let isFileMapping: Bool
 
     /// `release` runs once, when the last view is gone (munmap for a mapped file).
-    public init(base: UnsafeRawPointer, count: Int, release: (() -> Void)?) {
+    public init(base: UnsafeRawPointer, count: Int, isFileMapping: Bool = false, release: (() -> Void)?) {
         self.base = base
         self.count = count
+        self.isFileMapping = isFileMapping
         self.release = release
+    }
+
+    /// Gives back the resident pages wholly inside `range` of a file mapping (a no-op for memory
+    /// that is not one). Streaming a model's weights through memory then costs the pages in
+    /// flight, not the size of the file: touched pages of a mapping count toward the process's
+    /// resident set until dropped. The data stays valid: the kernel reads it again on access.
+    public func dropResidentPages(_ range: Range<Int>) {
+        guard isFileMapping, range.lowerBound >= 0, range.upperBound <= count else { return }
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let start = Int(bitPattern: base) + range.lowerBound
+        let first = (start + page - 1) / page * page
+        let end = (Int(bitPattern: base) + range.upperBound) / page * page
+        guard end > first, let pointer = UnsafeMutableRawPointer(bitPattern: first) else { return }
+        _ = madvise(pointer, end - first, MADV_DONTNEED)
     }
 
     /// A region that owns a copy of `bytes`.
@@ -80,6 +97,12 @@ public struct Bytes: Equatable, Hashable, Sendable, CustomStringConvertible {
         case .owned(let array): return array
         case .view: return withUnsafeBytes { Array($0) }
         }
+    }
+
+    /// See `ByteRegion.dropResidentPages`: for a view into a file mapping, its pages leave the
+    /// resident set (after the bytes have been written out, say).
+    public func dropResidentPages() {
+        if case .view(let region, let offset, let count) = storage { region.dropResidentPages(offset..<(offset + count)) }
     }
 
     /// A sub-range, still a view when this is one.

@@ -60,9 +60,13 @@ struct Preprocess: ParsableCommand {
 
     func run() throws {
         try files.checkOutputIsNotInput()
-        let model = Model(try ModelFile.load(files.input))
+        let model = try ModelLoading.admitted(files.input)
         let nodesBefore = model.graph.nodes.count
-        if infersShapes { report(inferShapes(model), final: false) }
+        if infersShapes {
+            let shapes = inferShapes(model)
+            if let contradiction = shapes.contradictions.first { throw ModelError.invalidGraph("\(files.input): \(contradiction)") }
+            report(shapes, final: false)
+        }
         if !skipOptimization { try optimize(model) }
         let shapes = infersShapes ? inferShapes(model) : nil
         if let shapes { report(shapes, final: true) }

@@ -10,8 +10,9 @@ struct QuantizeStatic: ParsableCommand {
         abstract: "Quantize weights and activations to integers, with activation ranges calibrated on sample data.",
         discussion: """
         The calibration folder holds <input name>/<sample>.npy folders, one .npz per sample, onnxruntime's \
-        test_data_set_*/input_*.pb folders, or (single-input models) plain .npy files. Defaults are \
-        onnxruntime's quantize_static ones: QDQ, per tensor, int8 activations and weights, MinMax.
+        test_data_set_*/input_*.pb folders, or (single-input models) plain .npy files. Defaults: QDQ, \
+        int8 activations and weights, weights per channel, MSE calibration (onnxruntime's are per tensor \
+        and MinMax: the README says why qtool's differ and which options reproduce onnxruntime's output).
         """)
 
     @OptionGroup var files: InputOutputOptions
@@ -127,7 +128,7 @@ struct QuantizeStatic: ParsableCommand {
 
     func run() throws {
         try files.checkOutputIsNotInput()
-        let model = Model(try ModelFile.load(files.input))
+        let model = try ModelLoading.admitted(files.input)
         let progress = Progress(enabled: !quiet)
         var configuration = try makeConfiguration()
         configuration.progress = { progress.update($0, of: $1) }
@@ -186,7 +187,7 @@ struct QuantizeStatic: ParsableCommand {
         return calibration
     }
 
-    private static func list(_ text: String) -> [String] {
+    static func list(_ text: String) -> [String] {
         text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
     }
 }

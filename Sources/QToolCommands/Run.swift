@@ -31,7 +31,7 @@ struct Run: ParsableCommand {
     }
 
     func run() throws {
-        let interpreter = try Interpreter(model: Model(try ModelFile.load(model)), options: InterpreterOptions(threads: threads, profile: profile))
+        let interpreter = try Interpreter(model: try ModelLoading.admitted(model), options: InterpreterOptions(threads: threads, profile: profile))
         let feeds = try InputFolder.read(inputs, names: interpreter.inputNames, model: interpreter.model)
         let outputs = try interpreter.run(feeds)
         if let outputDir { try FilePath.makeDirectory(outputDir) }

@@ -23,13 +23,13 @@ public enum KernelRegistry {
 
     private static let index: [String: [Entry]] = Dictionary(grouping: entries) { $0.domain + "::" + $0.op }
 
-    /// The kernel for an op at a model's opset, or an error naming the node and listing what
-    /// is supported.
+    /// The kernel for an op at a model's opset, or a one-line error naming the node (and, for
+    /// a domain qtool has no kernels in, the domains it has).
     public static func lookup(op: String, domain: String, opset: Int, node: String) throws -> OpKernel.Type {
         guard let candidates = index[domain + "::" + op] else {
-            let known = Set(entries.filter { $0.domain == domain }.map(\.op)).sorted()
-            let list = known.isEmpty ? "none (supported domains: \(supportedDomains.joined(separator: ", ")))" : known.joined(separator: ", ")
-            throw RuntimeError.unsupported("node '\(node)': op \(op) of domain \(domain), opset \(opset), is not supported; supported ops in \(domain): \(list)")
+            let domainKnown = entries.contains { $0.domain == domain }
+            let hint = domainKnown ? "" : " (qtool runs ops of \(supportedDomains.joined(separator: ", ")))"
+            throw RuntimeError.unsupported("node '\(node)': op \(op) of domain \(domain), opset \(opset), is not supported by qtool's interpreter\(hint)")
         }
         guard let entry = candidates.filter({ $0.since <= opset }).max(by: { $0.since < $1.since }) else {
             let lowest = candidates.map(\.since).min() ?? 0

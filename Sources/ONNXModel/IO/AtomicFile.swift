@@ -51,7 +51,9 @@ final class AtomicFile {
         for chunk in chunks {
             switch chunk {
             case .bytes(let array): try array.withUnsafeBytes { try write($0) }
-            case .view(let bytes): try bytes.withUnsafeBytes { try write($0) }
+            case .view(let bytes):
+                try bytes.withUnsafeBytes { try write($0) }
+                bytes.dropResidentPages()
             }
         }
     }

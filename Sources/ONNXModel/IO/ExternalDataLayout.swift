@@ -101,6 +101,7 @@ struct ExternalDataLayout {
             let file = try AtomicFile(path: side.path)
             for piece in side.pieces {
                 try piece.bytes.withUnsafeBytes { try file.write($0, at: piece.offset) }
+                piece.bytes.dropResidentPages()
             }
             return file
         }

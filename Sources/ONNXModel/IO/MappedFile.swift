@@ -22,7 +22,7 @@ public enum MappedFile {
         guard let address = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), address != MAP_FAILED else {
             throw ModelError.io(path: path, reason: "cannot map: " + systemError())
         }
-        return ByteRegion(base: UnsafeRawPointer(address), count: size, release: { munmap(address, size) })
+        return ByteRegion(base: UnsafeRawPointer(address), count: size, isFileMapping: true, release: { munmap(address, size) })
     }
 
     static func systemError() -> String { String(cString: strerror(errno)) }

@@ -33,6 +33,8 @@ public struct DuplicateInitializerPass: GraphPass {
             guard let name = proto.name, !graph.isGraphInput(name), !graph.isGraphOutput(name),
                   let tensor = try? Tensor(proto: proto) else { continue }
             let key = hash(tensor)
+            // Hashing reads every weight once: let a mapped model's pages go again behind it.
+            proto.rawData?.dropResidentPages()
             if let original = buckets[key]?.first(where: { sameContents($0.tensor, tensor) }) {
                 pairs.append((name, original.name))
             } else {

@@ -98,9 +98,13 @@ public struct ShapeContext {
 }
 
 /// A node's inputs contradict its op (broadcast mismatch, bad axis, ...).
+/// A shape rule's finding. Most say the node cannot run as written (dims that contradict each
+/// other, attributes out of range); a limitation says only that qtool does not infer the case.
 public struct ShapeError: Error, CustomStringConvertible {
     public let description: String
-    public init(_ message: String) { description = message }
+    public let isLimitation: Bool
+    public init(_ message: String) { description = message; isLimitation = false }
+    public init(limitation message: String) { description = message; isLimitation = true }
 }
 
 /// Hands out symbols no model dim already uses.

@@ -19,6 +19,9 @@ public struct ShapeInference {
     public struct Report {
         /// One line per node whose outputs could not be inferred.
         public var warnings: [String] = []
+        /// One line per node whose inputs contradict its op (a matrix product whose inner dims
+        /// differ, dims that do not broadcast): the model cannot run as written.
+        public var contradictions: [String] = []
         /// Node outputs over all graphs, and how many ended with a known rank, with every dim
         /// known or symbolic, and with every dim a concrete size.
         public var tensors = 0, rankKnown = 0, fullyKnown = 0, concrete = 0
@@ -98,6 +101,9 @@ final class InferenceRun {
         }
         do {
             try rule(&context)
+        } catch let error as ShapeError where !error.isLimitation {
+            report.contradictions.append("node '\(node.label)' (\(node.opType)): \(error)")
+            return Array(repeating: .unknown, count: node.outputs.count)
         } catch {
             warn(node, "\(error)")
             return Array(repeating: .unknown, count: node.outputs.count)

@@ -53,7 +53,7 @@ extension ShapeRules {
 
     /// Scan (opset 9+): state variables, then scan inputs sliced along their scan axes.
     private static func scanRule(_ context: inout ShapeContext) throws {
-        guard context.opset >= 9 else { throw ShapeError("Scan-8 (batched, with sequence_lens) is not inferred") }
+        guard context.opset >= 9 else { throw ShapeError(limitation: "Scan-8 (batched, with sequence_lens) is not inferred") }
         guard let body = context.graph("body"), let scanCount = context.int("num_scan_inputs") else {
             throw ShapeError("missing body or num_scan_inputs")
         }

@@ -78,7 +78,7 @@ extension ShapeOpRules {
     /// not_larger / not_smaller: one scale for all resized axes (the smallest or largest of
     /// size ÷ dim), sizes rounded from it. Needs every dim and size concrete.
     private static func keptAspect(_ dims: [SymbolicDim?], sizes: [SymbolicDim], policy: String) throws -> [SymbolicDim?] {
-        guard policy == "not_larger" || policy == "not_smaller" else { throw ShapeError("keep_aspect_ratio_policy '\(policy)' is not supported") }
+        guard policy == "not_larger" || policy == "not_smaller" else { throw ShapeError(limitation: "keep_aspect_ratio_policy '\(policy)' is not supported") }
         let inputs = dims.compactMap { $0?.value }, targets = sizes.compactMap(\.value)
         guard inputs.count == dims.count, targets.count == sizes.count else { return unknownDims(dims.count) }
         let ratios = zip(targets, inputs).map { size, dim in dim > 0 ? Double(size) / Double(dim) : 1 }
