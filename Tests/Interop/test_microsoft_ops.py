@@ -3,10 +3,11 @@ on qtool's interpreter against onnxruntime's CPU kernels: one-node models built 
 onnx.helper, run by both, outputs required to be identical.
 
 qtool reproduces the arithmetic of onnxruntime's x86-64 kernels (MLAS with AVX2/FMA3 and
-AVX-512), so no tolerance is granted anywhere: every case below compares exactly. Scale sets
+AVX-512), so no tolerance is granted to the integer-output ops: they compare exactly. Scale sets
 include exact ties (power-of-two ratios with odd zero points) where a different rounding
 order would show, and QLinearAdd has cases where onnxruntime's operand order decides the
-last bit.
+last bit. The ops with float outputs (DynamicQuantizeLSTM, Attention, QAttention) end in
+activations and softmax, and are compared with tolerances derived at each test.
 """
 
 from __future__ import annotations
@@ -62,10 +63,8 @@ def one_node_model(op: str, operands: list, attrs: dict | None = None, output_ty
     return model, feeds
 
 
-def run_both(tmp_path: Path, model: onnx.ModelProto, feeds: dict) -> tuple[np.ndarray, np.ndarray]:
-    """(onnxruntime's output, qtool's output) of the model's single output."""
-    session = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
-    expected = session.run(None, feeds)[0]
+def run_qtool(tmp_path: Path, model: onnx.ModelProto, feeds: dict) -> dict[str, np.ndarray]:
+    """qtool's output per graph output name."""
     path, inputs, outputs = tmp_path / "model.onnx", tmp_path / "inputs", tmp_path / "outputs"
     onnx.save(model, path)
     inputs.mkdir(exist_ok=True)
@@ -74,7 +73,14 @@ def run_both(tmp_path: Path, model: onnx.ModelProto, feeds: dict) -> tuple[np.nd
     proc = subprocess.run([str(QTOOL), "run", "--model", str(path), "--inputs", str(inputs), "--output-dir", str(outputs)],
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
-    return expected, np.load(outputs / "result.npy")
+    return {o.name: np.load(outputs / f"{o.name}.npy") for o in model.graph.output}
+
+
+def run_both(tmp_path: Path, model: onnx.ModelProto, feeds: dict) -> tuple[np.ndarray, np.ndarray]:
+    """(onnxruntime's output, qtool's output) of the model's single output."""
+    session = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+    expected = session.run(None, feeds)[0]
+    return expected, run_qtool(tmp_path, model, feeds)["result"]
 
 
 def assert_identical(tmp_path: Path, model: onnx.ModelProto, feeds: dict, what: str) -> np.ndarray:
@@ -449,3 +455,178 @@ def test_quantized_model_from_onnxruntime(tmp_path, types):
     for node in model.graph.node:
         node.output[:] = ["result" if name == "y" else name for name in node.output]
     assert_identical(tmp_path, model, samples[8], f"QOperator model {types}")
+
+
+# --------------------------------------------------------------------------
+# the float-output ops: DynamicQuantizeLSTM, Attention, QAttention
+# --------------------------------------------------------------------------
+# These end in float arithmetic (activations, softmax, exp) that qtool and onnxruntime compute
+# with different approximations and summation orders, so they are compared with tolerances
+# derived per op below rather than bit for bit.
+
+def multi_output_model(op: str, operands: list, outputs: list[str], attrs: dict) -> tuple[onnx.ModelProto, dict]:
+    """Like one_node_model, with float outputs named `outputs` ("" leaves one out)."""
+    model, feeds = one_node_model(op, operands, attrs, output_type=TensorProto.FLOAT)
+    node = model.graph.node[0]
+    node.output[:] = outputs
+    model.graph.ClearField("output")
+    model.graph.output.extend(helper.make_tensor_value_info(name, TensorProto.FLOAT, None) for name in outputs if name)
+    return model, feeds
+
+
+def run_both_outputs(tmp_path: Path, model: onnx.ModelProto, feeds: dict) -> list[tuple[str, np.ndarray, np.ndarray]]:
+    """(name, onnxruntime's, qtool's) per graph output. onnxruntime runs one intra-op thread:
+    its LSTM splits the batch across threads and quantizes each part's H with its own range."""
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = 1
+    session = ort.InferenceSession(model.SerializeToString(), options, providers=["CPUExecutionProvider"])
+    names = [o.name for o in model.graph.output]
+    expected, actual = session.run(names, feeds), run_qtool(tmp_path, model, feeds)
+    for name, reference in zip(names, expected):
+        assert actual[name].shape == reference.shape, f"{name}: qtool {actual[name].shape}, onnxruntime {reference.shape}"
+    return [(name, reference, actual[name]) for name, reference in zip(names, expected)]
+
+
+def quantize_weights(w: np.ndarray, per_channel: bool, dtype) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """w [directions, rows, columns] quantized along its last axis (one scale per column, or
+    one per direction), symmetric as onnxruntime's quantizer does for weights: zero point 0
+    for int8, 128 for uint8 (its LSTM kernel reads one uint8 zero point per direction)."""
+    scales = (np.abs(w).max(axis=1 if per_channel else (1, 2)) / 127).astype(F32)
+    zeros = np.full(scales.shape, 0 if dtype == np.int8 else 128, dtype)
+    shape = (-1, 1, w.shape[2]) if per_channel else (-1, 1, 1)
+    info = np.iinfo(dtype)
+    q = np.round(w / scales.reshape(shape)) + zeros.reshape(shape).astype(np.int32)
+    return np.clip(q, info.min, info.max).astype(dtype), scales, zeros
+
+
+LSTM_CASES = [(direction, per_channel, dtype, extras)
+              for direction in ["forward", "reverse", "bidirectional"]
+              for per_channel, dtype in [(False, np.int8), (True, np.int8), (False, np.uint8)]
+              for extras in ["plain", "states+peepholes+lengths", "lengths-without-Y"]]
+
+
+@pytest.mark.parametrize("direction,per_channel,dtype,extras", LSTM_CASES,
+                         ids=lambda v: v if isinstance(v, str) else ("per-channel" if v is True else "per-tensor" if v is False
+                                                                      else np.dtype(v).name))
+def test_dynamic_quantize_lstm(tmp_path, direction, per_channel, dtype, extras):
+    """Tolerance: both sides quantize X (once) and H (per step) to uint8 with the same formula,
+    so the int32 sums are equal and what differs is float rounding in the gates (~1e-6). A
+    rounding difference can move one H value across a code boundary, changing that code by 1
+    and each pre-activation it feeds by s_H·|R| <= (2/255)·max|R| (|h| < 1 so s_H <= 2/255);
+    sigmoid and tanh do not amplify it. So every element must be within 4 such steps, and at
+    least 90% of them within 1e-4 (a wrong scale, zero point or weight layout is off by 0.1 and
+    more everywhere)."""
+    rng = np.random.default_rng(zlib.crc32(f"{direction}{per_channel}{np.dtype(dtype).name}{extras}".encode()))
+    seq, batch, size, hidden = (int(v) for v in (rng.integers(2, 7), rng.integers(1, 5), rng.integers(3, 13), rng.integers(2, 11)))
+    dirs = 2 if direction == "bidirectional" else 1
+    w = rng.uniform(-0.6, 0.6, (dirs, 4 * hidden, size)).astype(F32)
+    r = rng.uniform(-0.6, 0.6, (dirs, 4 * hidden, hidden)).astype(F32)
+    # onnxruntime's layout: [directions, input, 4·hidden], quantized per gate unit (a column).
+    wq, ws, wz = quantize_weights(w.transpose(0, 2, 1), per_channel, dtype)
+    rq, rs, rz = quantize_weights(r.transpose(0, 2, 1), per_channel, dtype)
+    x = rng.standard_normal((seq, batch, size)).astype(F32)
+    full, with_lengths = extras.startswith("states"), extras != "plain"
+    lengths = rng.integers(1, seq + 1, batch).astype(np.int32) if with_lengths else None
+    if with_lengths and batch > 1:
+        lengths[0] = seq
+    state = lambda: rng.standard_normal((dirs, batch, hidden)).astype(F32) * 0.5  # noqa: E731
+    operands = [("X", x, False), ("W", wq, True), ("R", rq, True),
+                ("B", rng.uniform(-0.5, 0.5, (dirs, 8 * hidden)).astype(F32), True),
+                ("sequence_lens", lengths, False) if with_lengths else None,
+                ("initial_h", state(), False) if full else None, ("initial_c", state(), False) if full else None,
+                ("P", rng.uniform(-0.5, 0.5, (dirs, 3 * hidden)).astype(F32), True) if full else None,
+                ("W_scale", ws, True), ("W_zero_point", wz, True), ("R_scale", rs, True), ("R_zero_point", rz, True)]
+    # Without Y, onnxruntime's H range also covers the final states of ended entries.
+    outputs = ["", "Y_h", "Y_c"] if extras == "lengths-without-Y" else ["Y", "Y_h", "Y_c"]
+    model, feeds = multi_output_model("DynamicQuantizeLSTM", operands, outputs,
+                                      {"hidden_size": hidden, "direction": direction})
+    step = 2 / 255 * float(np.abs(r).max())
+    for name, expected, actual in run_both_outputs(tmp_path, model, feeds):
+        error = np.abs(actual - expected)
+        assert error.max() <= 4 * step, f"{name}: max error {error.max():.3g} > {4 * step:.3g}"
+        assert np.mean(error <= 1e-4) >= 0.9, f"{name}: only {np.mean(error <= 1e-4):.0%} within 1e-4"
+
+
+def attention_operands(rng, batch: int, seq: int, hidden: int, mask: str, past: int):
+    """Float input, packed QKV weights and bias, and a mask_index of the given form."""
+    x = rng.standard_normal((batch, seq, hidden)).astype(F32)
+    w = (rng.standard_normal((hidden, 3 * hidden)) / np.sqrt(hidden)).astype(F32)
+    b = (rng.standard_normal(3 * hidden) * 0.1).astype(F32)
+    total = past + seq
+    lengths = rng.integers(1, total + 1, batch).astype(np.int32)
+    masks = {
+        "none": None,
+        "key-lengths": lengths,
+        "end-start": np.concatenate([lengths, np.minimum(rng.integers(0, 2, batch), lengths - 1)]).astype(np.int32),
+        "raw-2d": (rng.random((batch, total)) < 0.7).astype(np.int32),
+        "dummy-2d": np.ones((batch, 1), np.int32),
+        "3d": (rng.random((batch, seq, total)) < 0.7).astype(np.int32),
+    }
+    return x, w, b, masks[mask]
+
+
+ATTENTION_MASKS = ["none", "key-lengths", "end-start", "raw-2d", "dummy-2d", "3d"]
+
+
+def assert_attention_close(results, what: str):
+    """Tolerance: the products are float dot products of at most 64 terms and the softmax
+    differs in its exp approximation, each ~1e-7 relative; outputs are convex combinations of
+    V rows, so 1e-5 relative to the largest output covers rounding, while a wrong head split,
+    scale or mask moves outputs by 0.01 and more."""
+    for name, expected, actual in results:
+        bound = 1e-5 * max(1.0, float(np.abs(expected).max()))
+        error = np.abs(actual - expected).max()
+        assert error <= bound, f"{what} {name}: max error {error:.3g} > {bound:.3g}"
+
+
+@pytest.mark.parametrize("mask", ATTENTION_MASKS)
+@pytest.mark.parametrize("unidirectional", [0, 1])
+def test_attention(tmp_path, mask, unidirectional):
+    rng = np.random.default_rng(zlib.crc32(f"attention{mask}{unidirectional}".encode()))
+    heads, head_size = int(rng.integers(1, 4)), int(rng.integers(2, 9))
+    batch, seq, hidden = int(rng.integers(1, 4)), int(rng.integers(1, 7)), heads * head_size
+    past_length = int(rng.integers(1, 4)) if mask in ("none", "raw-2d") else 0
+    x, w, b, mask_index = attention_operands(rng, batch, seq, hidden, mask, past_length)
+    past = rng.standard_normal((2, batch, heads, past_length, head_size)).astype(F32) if past_length else None
+    operands = [("input", x, False), ("weights", w, True), ("bias", b, True),
+                ("mask_index", mask_index, False) if mask_index is not None else None,
+                ("past", past, False) if past is not None else None]
+    model, feeds = multi_output_model("Attention", operands, ["output", "present"],
+                                      {"num_heads": heads, "unidirectional": unidirectional})
+    assert_attention_close(run_both_outputs(tmp_path, model, feeds), f"Attention mask={mask}")
+
+
+@pytest.mark.parametrize("mask", ["none", "key-lengths", "raw-2d", "3d"])
+@pytest.mark.parametrize("dtype,per_column", [(np.int8, False), (np.uint8, False), (np.int8, True)],
+                         ids=["int8", "uint8", "int8-per-column"])
+def test_qattention(tmp_path, mask, dtype, per_column):
+    """QAttention against onnxruntime's QAttention, or (per-column weight scales, which
+    onnxruntime's kernel rejects) against its float Attention on the dequantized operands:
+    both equal the float attention of (x − zx)·sx and (w − zw)·sw up to rounding."""
+    rng = np.random.default_rng(zlib.crc32(f"qattention{mask}{np.dtype(dtype).name}{per_column}".encode()))
+    heads, head_size = int(rng.integers(1, 4)), int(rng.integers(2, 9))
+    batch, seq, hidden = int(rng.integers(1, 4)), int(rng.integers(1, 7)), heads * head_size
+    x, w, b, mask_index = attention_operands(rng, batch, seq, hidden, mask, 0)
+    x_scale, x_zero = np.array(np.abs(x).max() / 127, F32), np.array(128, np.uint8)
+    xq = np.clip(np.round(x / x_scale) + 128, 0, 255).astype(np.uint8)
+    wq, w_scale, w_zero = quantize_weights(w[None], per_column, dtype)
+    wq, w_scale, w_zero = wq[0], w_scale.reshape(-1), w_zero.reshape(-1)
+    if not per_column:
+        w_scale, w_zero = w_scale[0], w_zero[0]
+    operands = [("input", xq, False), ("weight", wq, True), ("bias", b, True), ("input_scale", x_scale, True),
+                ("weight_scale", w_scale, True), ("mask_index", mask_index, False) if mask_index is not None else None,
+                ("input_zero_point", x_zero, True), ("weight_zero_point", w_zero, True)]
+    model, feeds = multi_output_model("QAttention", operands, ["output"], {"num_heads": heads})
+    if not per_column:
+        assert_attention_close(run_both_outputs(tmp_path, model, feeds), "QAttention")
+        return
+    dequantized_x = ((xq.astype(np.int32) - 128) * x_scale).astype(F32)
+    dequantized_w = ((wq.astype(np.int32) - w_zero.astype(np.int32)) * w_scale).astype(F32)
+    float_model, float_feeds = multi_output_model(
+        "Attention", [("input", dequantized_x, False), ("weights", dequantized_w, True), ("bias", b, True),
+                      ("mask_index", mask_index, False) if mask_index is not None else None], ["output"], {"num_heads": heads})
+    session = ort.InferenceSession(float_model.SerializeToString(), providers=["CPUExecutionProvider"])
+    expected = session.run(None, float_feeds)[0]
+    actual = run_qtool(tmp_path, model, feeds)["output"]
+    assert_attention_close([("output", expected, actual)], "QAttention per column vs float Attention")
+

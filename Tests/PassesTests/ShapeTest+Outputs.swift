@@ -16,8 +16,16 @@ extension ShapeTest {
     }
 
     /// The warnings inference gives for one node (a rule that threw, or no rule).
+    /// Everything inference found wrong with the node: contradictions and warnings alike.
     static func warnings(_ node: NodeProto, inputs: [ValueInfoProto], initializers: [TensorProto] = [],
                          opset: Int64 = 17) -> [String] {
-        infer([node], inputs: inputs, initializers: initializers, outputs: node.output, opset: opset).1.warnings
+        let report = infer([node], inputs: inputs, initializers: initializers, outputs: node.output, opset: opset).1
+        return report.contradictions + report.warnings
+    }
+
+    /// Only the findings that make the model invalid (preprocess refuses these).
+    static func contradictions(_ node: NodeProto, inputs: [ValueInfoProto], initializers: [TensorProto] = [],
+                               opset: Int64 = 17) -> [String] {
+        infer([node], inputs: inputs, initializers: initializers, outputs: node.output, opset: opset).1.contradictions
     }
 }

@@ -5,9 +5,13 @@ public enum ShapeRules {
                                            reduction, recurrent, quantization, controlFlow]
         .reduce(into: [:]) { table, family in table.merge(family) { first, _ in first } }
 
-    /// The rule for an op of the ai.onnx domain (other domains have none yet).
+    /// The rule for an op of the ai.onnx or com.microsoft domain (other domains have none).
     public static func rule(op: String, domain: String) -> ShapeRule? {
-        domain == "ai.onnx" ? all[op] : nil
+        switch domain {
+        case "ai.onnx": return all[op]
+        case "com.microsoft": return microsoft[op]
+        default: return nil
+        }
     }
 
     public static var supportedOps: [String] { all.keys.sorted() }

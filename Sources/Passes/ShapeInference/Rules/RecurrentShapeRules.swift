@@ -27,7 +27,7 @@ extension ShapeRules {
     }
 
     /// 2 for a bidirectional node, else 1; W's first dim must agree.
-    private static func directionCount(_ context: ShapeContext) throws -> SymbolicDim {
+    static func directionCount(_ context: ShapeContext) throws -> SymbolicDim {
         let direction = context.string("direction", default: "forward")
         guard ["forward", "reverse", "bidirectional"].contains(direction) else {
             throw ShapeError("unknown direction '\(direction)'")

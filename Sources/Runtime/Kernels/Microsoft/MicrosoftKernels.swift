@@ -1,5 +1,6 @@
-// The Microsoft family: onnxruntime's com.microsoft contrib ops that its QOperator quantizer
-// emits, one registry line per op (all since version 1 of the domain).
+// The Microsoft family: onnxruntime's com.microsoft contrib ops that its QOperator and dynamic
+// quantizers emit (and the float Attention its transformer optimizer fuses), one registry line
+// per op (all since version 1 of the domain).
 extension KernelRegistry {
     static let microsoftKernels: [Entry] = [
         Entry("QGemm", 1, QGemmKernel.self, domain: "com.microsoft"),
@@ -12,5 +13,8 @@ extension KernelRegistry {
         Entry("QLinearLeakyRelu", 1, QLinearLookupKernel.self, domain: "com.microsoft"),
         Entry("QLinearSoftmax", 1, QLinearSoftmaxKernel.self, domain: "com.microsoft"),
         Entry("QLinearWhere", 1, QLinearWhereKernel.self, domain: "com.microsoft"),
+        Entry("DynamicQuantizeLSTM", 1, DynamicQuantizeLSTMKernel.self, domain: "com.microsoft"),
+        Entry("Attention", 1, AttentionKernel<FloatAttentionProjection>.self, domain: "com.microsoft"),
+        Entry("QAttention", 1, AttentionKernel<QuantizedAttentionProjection>.self, domain: "com.microsoft"),
     ]
 }

@@ -19,9 +19,12 @@ struct GRUKernel: RecurrentCell {
                       inputs: [Tensor?], outputs: RecurrentOutputs, threads: Int) {
         let size = problem.hidden, width = 3 * size, batch = problem.batch
         // Rbh stays out of the projection when it must be scaled by r.
-        let projected = problem.projectedInputs(direction: d, threads: threads) { gate in gate < 2 || !linearBeforeReset }
-        let recurrent = RecurrentWeights(problem.r.elements(Float.self).baseAddress! + d * width * size, n: width, k: size,
-                                         rows: batch, steps: problem.steps)
+        let products = FloatGateProducts(problem, direction: d)
+        let projected = problem.projectedInputs(direction: d, products: products, threads: threads) { gate in
+            gate < 2 || !linearBeforeReset
+        }
+        // The h block's product needs r⊙H first, so GRU takes R's columns in two parts itself.
+        let recurrent = products.recurrent
         let hiddenBias = FloatBuffer(count: size)
         if let bias = problem.bias, linearBeforeReset {
             hiddenBias.pointer.update(from: bias.elements(Float.self).baseAddress! + d * 2 * width + width + 2 * size, count: size)

@@ -19,21 +19,27 @@ struct LSTMKernel: RecurrentCell {
     func runDirection(_ d: Int, _ problem: RecurrentProblem, hidden: FloatBuffer, cell: FloatBuffer?,
                       inputs: [Tensor?], outputs: RecurrentOutputs, threads: Int) throws {
         guard let cell else { return }
-        let peepholes = inputs.count > 7 ? inputs[7] : nil
-        if let peepholes, peepholes.type != .float || peepholes.shape != [problem.directions, 3 * problem.hidden] {
-            throw node.failure("P is \(peepholes.type) \(peepholes.shape), expected float \([problem.directions, 3 * problem.hidden])")
-        }
-        let peephole = peepholes.map { $0.elements(Float.self).baseAddress! + d * 3 * problem.hidden }
-        sweep(d, problem, hidden: hidden, cell: cell, peephole: peephole, outputs: outputs, threads: threads)
+        try sweep(d, problem, hidden: hidden, cell: cell, peephole: peepholes(inputs, problem, direction: d),
+                  products: FloatGateProducts(problem, direction: d), outputs: outputs, threads: threads)
     }
 
-    private func sweep(_ d: Int, _ problem: RecurrentProblem, hidden: FloatBuffer, cell: FloatBuffer,
-                       peephole: UnsafePointer<Float>?, outputs: RecurrentOutputs, threads: Int) {
+    /// P's three vectors of direction `d` (p_i, p_o, p_f), when the node has P.
+    func peepholes(_ inputs: [Tensor?], _ problem: RecurrentProblem, direction d: Int) throws -> UnsafePointer<Float>? {
+        guard inputs.count > 7, let peepholes = inputs[7] else { return nil }
+        guard peepholes.type == .float, peepholes.shape == [problem.directions, 3 * problem.hidden] else {
+            throw node.failure("P is \(peepholes.type) \(peepholes.shape), expected float \([problem.directions, 3 * problem.hidden])")
+        }
+        return peepholes.elements(Float.self).baseAddress! + d * 3 * problem.hidden
+    }
+
+    /// One direction of the LSTM recurrence; only where X·Wᵀ and H·Rᵀ come from (`products`)
+    /// differs between LSTM and DynamicQuantizeLSTM.
+    func sweep(_ d: Int, _ problem: RecurrentProblem, hidden: FloatBuffer, cell: FloatBuffer,
+               peephole: UnsafePointer<Float>?, products: GateProducts, outputs: RecurrentOutputs, threads: Int) {
         let size = problem.hidden
-        let projected = problem.projectedInputs(direction: d, threads: threads) { _ in true }
-        let recurrent = problem.r.elements(Float.self).baseAddress! + d * 4 * size * size
+        let projected = problem.projectedInputs(direction: d, products: products, threads: threads) { _ in true }
         let scratch = FloatBuffer(count: size)
-        problem.sweepGates(reversed: attributes.reversed[d], hidden: hidden, recurrent: recurrent, projected: projected,
+        problem.sweepGates(reversed: attributes.reversed[d], hidden: hidden, products: products, projected: projected,
                            threads: threads) { b, t, row in
             updateCell(row, hidden: hidden.pointer + b * size, cell: cell.pointer + b * size, peephole: peephole,
                        size: size, activations: attributes.activations[d], scratch: scratch.pointer)

@@ -13,10 +13,10 @@ struct RNNKernel: RecurrentCell {
     func runDirection(_ d: Int, _ problem: RecurrentProblem, hidden: FloatBuffer, cell: FloatBuffer?,
                       inputs: [Tensor?], outputs: RecurrentOutputs, threads: Int) {
         let size = problem.hidden
-        let projected = problem.projectedInputs(direction: d, threads: threads) { _ in true }
-        let recurrent = problem.r.elements(Float.self).baseAddress! + d * size * size
+        let products = FloatGateProducts(problem, direction: d)
+        let projected = problem.projectedInputs(direction: d, products: products, threads: threads) { _ in true }
         let activation = attributes.activations[d][0]
-        problem.sweepGates(reversed: attributes.reversed[d], hidden: hidden, recurrent: recurrent, projected: projected,
+        problem.sweepGates(reversed: attributes.reversed[d], hidden: hidden, products: products, projected: projected,
                            threads: threads) { b, t, row in
             attributes.clip(row, size)
             activation.apply(row, size)

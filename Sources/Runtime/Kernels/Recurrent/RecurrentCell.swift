@@ -4,6 +4,8 @@ protocol RecurrentCell: OpKernel {
     static var gates: Int { get }
     /// Whether the cell carries a cell state besides the hidden one (LSTM's C).
     static var hasCellState: Bool { get }
+    /// How W and R hold their gate units.
+    static var weightLayout: RecurrentWeightLayout { get }
     var attributes: RecurrentAttributes { get }
     var node: KernelNode { get }
 
@@ -14,9 +16,10 @@ protocol RecurrentCell: OpKernel {
 
 extension RecurrentCell {
     static var hasCellState: Bool { false }
+    static var weightLayout: RecurrentWeightLayout { .gateRows }
 
     func run(_ inputs: [Tensor?], _ context: ExecutionContext) throws -> [Tensor?] {
-        let problem = try RecurrentProblem(inputs, attributes, gates: Self.gates, node: node)
+        let problem = try RecurrentProblem(inputs, attributes, gates: Self.gates, weights: Self.weightLayout, node: node)
         let initialHidden = inputs.count > 5 ? inputs[5] : nil
         let initialCell = Self.hasCellState && inputs.count > 6 ? inputs[6] : nil
         try problem.checkState(initialHidden, name: "initial_h", node: node)

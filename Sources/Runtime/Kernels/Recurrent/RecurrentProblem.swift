@@ -1,3 +1,5 @@
+import ONNXModel
+
 /// What LSTM, GRU and RNN share: their attributes, the validated shapes of one run, where each
 /// (time, direction, batch) row lives in X, Y and the state tensors, and the input projection.
 
@@ -67,14 +69,17 @@ struct RecurrentProblem {
     /// Valid time steps per batch entry.
     let lengths: [Int]
 
-    /// Reads X, W, R, B and sequence_lens (inputs 0–4).
-    init(_ inputs: [Tensor?], _ attributes: RecurrentAttributes, gates: Int, node: KernelNode) throws {
+    /// Reads X, W, R, B and sequence_lens (inputs 0–4); W and R are laid out as `weights` says.
+    init(_ inputs: [Tensor?], _ attributes: RecurrentAttributes, gates: Int, weights: RecurrentWeightLayout = .gateRows,
+         node: KernelNode) throws {
         guard inputs.count >= 3, let x = inputs[0], let w = inputs[1], let r = inputs[2] else {
             throw node.failure("inputs X, W and R are required")
         }
         for (name, tensor) in [("X", x), ("W", w), ("R", r), ("B", inputs.count > 3 ? inputs[3] : nil)] {
-            if let tensor, tensor.type != .float {
-                throw RuntimeError.unsupported("node '\(node.name)' (\(node.opType)): input \(name) is \(tensor.type); only float is supported")
+            guard let tensor else { continue }
+            let allowed: [DataType] = weights == .gateColumns && (name == "W" || name == "R") ? [.int8, .uint8] : [.float]
+            if !allowed.contains(tensor.type) {
+                throw RuntimeError.unsupported("node '\(node.name)' (\(node.opType)): input \(name) is \(tensor.type); only \(allowed.map { "\($0)" }.joined(separator: " or ")) is supported")
             }
         }
         guard x.rank == 3, w.rank == 3, r.rank == 3 else {
@@ -84,18 +89,17 @@ struct RecurrentProblem {
         sequence = layout == 0 ? x.shape[0] : x.shape[1]
         batch = layout == 0 ? x.shape[1] : x.shape[0]
         inputSize = x.shape[2]
-        hidden = r.shape[2]
+        hidden = weights == .gateRows ? r.shape[2] : r.shape[1]
         directions = attributes.reversed.count
         self.gates = gates
         if let declared = attributes.hiddenSize, declared != hidden {
             throw node.failure("attribute hidden_size is \(declared), R has shape \(r.shape)")
         }
-        guard w.shape == [directions, gates * hidden, inputSize] else {
-            throw node.failure("W has shape \(w.shape), expected \([directions, gates * hidden, inputSize])")
-        }
-        guard r.shape == [directions, gates * hidden, hidden] else {
-            throw node.failure("R has shape \(r.shape), expected \([directions, gates * hidden, hidden])")
-        }
+        let (expectedW, expectedR) = weights == .gateRows
+            ? ([directions, gates * hidden, inputSize], [directions, gates * hidden, hidden])
+            : ([directions, inputSize, gates * hidden], [directions, hidden, gates * hidden])
+        guard w.shape == expectedW else { throw node.failure("W has shape \(w.shape), expected \(expectedW)") }
+        guard r.shape == expectedR else { throw node.failure("R has shape \(r.shape), expected \(expectedR)") }
         self.x = x
         self.w = w
         self.r = r
@@ -155,15 +159,13 @@ struct RecurrentProblem {
         return state
     }
 
-    /// X · Wᵀ for direction `d` over every time step at once, plus Wb and (for the gates where
-    /// `foldsRecurrentBias` says so) Rb: [rows of X, gates·hidden].
-    func projectedInputs(direction d: Int, threads: Int, foldsRecurrentBias: (_ gate: Int) -> Bool) -> FloatBuffer {
+    /// X · Wᵀ for direction `d` over every time step at once (from `products`), plus Wb and
+    /// (for the gates where `foldsRecurrentBias` says so) Rb: [rows of X, gates·hidden].
+    func projectedInputs(direction d: Int, products: GateProducts, threads: Int,
+                         foldsRecurrentBias: (_ gate: Int) -> Bool) -> FloatBuffer {
         let width = gates * hidden
         let rows = sequence * batch
-        let projected = FloatBuffer(count: rows * width)
-        let weights = w.elements(Float.self).baseAddress! + d * width * inputSize
-        RecurrentProducts.multiplyTransposed(x.elements(Float.self).baseAddress!, rows: rows, k: inputSize, lda: inputSize,
-                                             weights, n: width, into: projected.pointer, ldc: width, threads: threads)
+        let projected = products.inputProducts(threads: threads)
         guard let bias else { return projected }
         let b = bias.elements(Float.self).baseAddress! + d * 2 * width
         let rowBias = FloatBuffer(count: width)
@@ -178,13 +180,14 @@ struct RecurrentProblem {
     /// Sweeps one direction of a cell whose gates are all x·Wᵀ + H·Rᵀ + biases: per step,
     /// computes those pre-activations (`projected` rows plus H·Rᵀ) for each batch entry still
     /// running and hands them to `update(b, t, gates)`, which updates that entry's states.
-    func sweepGates(reversed: Bool, hidden: FloatBuffer, recurrent: UnsafePointer<Float>, projected: FloatBuffer,
+    func sweepGates(reversed: Bool, hidden: FloatBuffer, products: GateProducts, projected: FloatBuffer,
                     threads: Int, _ update: (_ b: Int, _ t: Int, _ gates: UnsafeMutablePointer<Float>) -> Void) {
         let width = gates * self.hidden
-        let weights = RecurrentWeights(recurrent, n: width, k: self.hidden, rows: batch, steps: steps)
         let sums = FloatBuffer(count: batch * width)
+        var step = 0
         forEachStep(reversed: reversed) { times in
-            weights.multiply(hidden.pointer, columns: 0..<width, into: sums.pointer, ldc: width, threads: threads)
+            products.recurrentProducts(hidden.pointer, step: step, times: times, into: sums.pointer, threads: threads)
+            step += 1
             for b in 0..<batch where times[b] >= 0 {
                 let row = sums.pointer + b * width
                 let input = projected.pointer + inputRow(time: times[b], batch: b) * width
