@@ -12,7 +12,7 @@ DEMO_OUT    := .build/demo
 
 NODE_TESTS  := Fixtures/node-tests
 
-.PHONY: all build debug test unit-test interop-test bench venv fixtures node-tests loc clean demo fuzz replay-malformed
+.PHONY: all build debug test unit-test interop-test chromium bench venv fixtures node-tests loc clean demo fuzz replay-malformed
 
 all: build demo
 
@@ -66,7 +66,14 @@ replay-malformed:
 	$(SWIFT) build --product qtool-fuzz
 	.build/debug/qtool-fuzz Fixtures/malformed
 
-interop-test: build venv
+# Headless Chromium renders `qtool debug --format html` in the interop tests (Debian's package;
+# CI starts from a fresh machine as root). No install possible: stop here, loudly.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
+		{ apt-get update && apt-get install -y chromium; } || \
+		{ echo "error: chromium is required by Tests/Interop/test_debug.py and could not be installed (apt-get install -y chromium)" >&2; exit 1; }
+
+interop-test: build venv chromium
 	QTOOL=$(abspath $(RELEASE_BIN)) QTOOL_SHARED_MODELS=$(SHARED) $(VPY) -m pytest -q Tests/Interop
 
 test: loc unit-test interop-test
@@ -76,6 +83,8 @@ bench: build venv
 	QTOOL=$(abspath $(RELEASE_BIN)) QTOOL_SHARED_MODELS=$(SHARED) $(VPY) Bench/bench_runtime.py
 	QTOOL=$(abspath $(RELEASE_BIN)) QTOOL_SHARED_MODELS=$(SHARED) $(VPY) Bench/bench_preprocess.py
 	QTOOL=$(abspath $(RELEASE_BIN)) QTOOL_SHARED_MODELS=$(SHARED) $(VPY) Bench/bench_quantize.py
+	QTOOL=$(abspath $(RELEASE_BIN)) QTOOL_SHARED_MODELS=$(SHARED) $(VPY) Bench/bench_debug.py
+	QTOOL=$(abspath $(RELEASE_BIN)) $(VPY) Bench/bench_large.py
 
 # libFuzzer over the model loader, seeded with every fixture and shared model. A crash stops
 # the campaign and leaves its input in $(FUZZ_DIR)/artifacts: fix it, then commit the input

@@ -2,7 +2,7 @@
 import PackageDescription
 
 // Layers, dependencies pointing one way:
-// ProtoWire → ONNXModel → Runtime → Passes → Quantization → QToolCommands → qtool
+// ProtoWire → ONNXModel → Runtime → Passes → Quantization → Debugging → QToolCommands → qtool
 // (Passes sits above Runtime: constant folding and shape inference evaluate with its kernels.)
 let package = Package(
     name: "qtool",
@@ -18,8 +18,10 @@ let package = Package(
         .target(name: "Runtime", dependencies: ["ONNXModel", "CKernels"]),
         .target(name: "Passes", dependencies: ["ONNXModel", "Runtime"]),
         .target(name: "Quantization", dependencies: ["ONNXModel", "Runtime", "Passes"]),
+        // qtool debug: float vs quantized, tensor by tensor; sensitivity per node.
+        .target(name: "Debugging", dependencies: ["ONNXModel", "Runtime", "Passes", "Quantization"]),
         .target(name: "QToolCommands", dependencies: [
-            "Runtime", "Passes", "Quantization",
+            "Runtime", "Passes", "Quantization", "Debugging",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "qtool", dependencies: ["QToolCommands"]),
@@ -31,6 +33,7 @@ let package = Package(
         .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "_TestSupport"]),
         .testTarget(name: "PassesTests", dependencies: ["Passes", "Runtime", "_TestSupport"]),
         .testTarget(name: "QuantizationTests", dependencies: ["Quantization", "Runtime", "_TestSupport"]),
+        .testTarget(name: "DebuggingTests", dependencies: ["Debugging", "Quantization", "Runtime", "_TestSupport"]),
         .testTarget(name: "QToolCommandsTests", dependencies: ["QToolCommands", "_TestSupport"]),
     ],
     swiftLanguageModes: [.v5]

@@ -1,5 +1,5 @@
-"""Static quantization: qtool quantize-static against onnxruntime's quantize_static on every shared
-model, side by side: task metric (float → quantized), worst float-output SQNR, wall time and peak
+"""Static and dynamic quantization: qtool quantize-static / quantize-dynamic against onnxruntime's
+quantize_static / quantize_dynamic on every shared model, side by side: task metric (float → quantized), worst float-output SQNR, wall time and peak
 RSS of the quantizing process (/usr/bin/time -v), then qtool / onnxruntime ratios.
 
 Protocol (../shared/models/MANIFEST.md): calibrate on the first `cal` samples sorted by name,
@@ -8,8 +8,11 @@ not applied (as in ORT_BASELINE.md). Every quantized model is evaluated in onnxr
 
 Modes: static_default (each tool's defaults; onnxruntime: QDQ, per-tensor, int8/int8, MinMax), static_minmax_pc
 (per-channel MinMax on both sides),
-static_entropy (per-channel, Entropy), and qtool_best (qtool only, options per model from
-QTOOL_BEST below).
+static_entropy (per-channel, Entropy), qtool_best (qtool only, options per model from
+QTOOL_BEST below), dynamic (quantize_dynamic defaults on both sides: int8 weights per tensor) and
+dynamic_pc (per channel). Dynamic rows add the model size ratio quantized / float, onnxruntime's
+latency of the quantized model against the float one (median of LATENCY_RUNS runs on one
+evaluation sample, 2 threads) and, for MiniLM, the nearest-neighbour rank agreement.
 
 Options (each also an environment variable, so `make bench` can pass them):
   --models a,b     BENCH_MODELS   model keys (digits_cnn, ocr_rec, ...) or file names
@@ -67,7 +70,12 @@ MODES: dict[str, tuple[dict | None, list[str]]] = {
     "static_minmax_pc": ({"per_channel": True}, ["--per-channel", "--calibrate-method", "minmax"]),
     "static_entropy": ({"per_channel": True, "calibrate_method": "Entropy"}, ["--per-channel", "--calibrate-method", "entropy"]),
     "qtool_best": (None, []),  # qtool only; options from QTOOL_BEST
+    # quantize_dynamic / quantize-dynamic: no calibration.
+    "dynamic": ({}, []),
+    "dynamic_pc": ({"per_channel": True}, ["--per-channel"]),
 }
+DYNAMIC_MODES = {"dynamic", "dynamic_pc"}
+LATENCY_RUNS = int(os.environ.get("BENCH_LATENCY_RUNS", "30"))
 TOOLS = ("onnxruntime", "qtool")
 
 
@@ -102,7 +110,11 @@ METRIC_NAMES = {"digits": "accuracy", "ocr_rec": "char_acc", "ocr_cls": "accurac
 # --------------------------------------------------------------------------
 
 def ort_worker(model: str, output: str, cal_dir: str, mode: str, inputs_json: str) -> int:
-    from onnxruntime.quantization import CalibrationDataReader, CalibrationMethod, quantize_static
+    from onnxruntime.quantization import CalibrationDataReader, CalibrationMethod, quantize_dynamic, quantize_static
+
+    if mode in DYNAMIC_MODES:
+        quantize_dynamic(model, output, **MODES[mode][0])
+        return 0
 
     inputs = json.loads(inputs_json)
     folders = {name: Path(cal_dir) / name.replace("/", "_") for name in inputs}
@@ -157,6 +169,24 @@ def write_calibration(samples: list[dict[str, np.ndarray]], names: list[str], fo
             sub = folder / input_name.replace("/", "_")
             sub.mkdir(parents=True, exist_ok=True)
             np.save(sub / name, array)
+
+
+def latency_ms(path: Path, sample: dict[str, np.ndarray]) -> float:
+    """onnxruntime's median latency on one sample, 2 threads, after a warm-up run."""
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.log_severity_level = 3
+    options.intra_op_num_threads = 2
+    options.inter_op_num_threads = 1
+    session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+    session.run(None, sample)
+    times = []
+    for _ in range(LATENCY_RUNS):
+        start = time.perf_counter()
+        session.run(None, sample)
+        times.append(time.perf_counter() - start)
+    return float(np.median(times)) * 1000
 
 
 def run_model(path: Path, samples: list[dict[str, np.ndarray]], outputs: list[str]) -> list[dict[str, np.ndarray]]:
@@ -236,6 +266,10 @@ class Row:
     cpu: float | None = None
     rss_mb: float | None = None
     error: str | None = None
+    size_ratio: float | None = None     # quantized / float file size
+    latency_ratio: float | None = None  # onnxruntime latency quantized / float
+    latency_ms: float | None = None
+    rank: float | None = None           # MiniLM nearest-neighbour agreement
 
 
 @dataclass
@@ -293,8 +327,11 @@ def quantize(tool: str, mode: str, spec: ModelSpec, model: Path, output: Path, c
     else:
         best = os.environ["BENCH_BEST_OPTIONS"].split() if os.environ.get("BENCH_BEST_OPTIONS") else QTOOL_BEST.get(spec.key, DEFAULT_BEST)
         options = best if mode == "qtool_best" else MODES[mode][1]
-        command = [QTOOL, "quantize-static", "--input", str(model), "--output", str(output),
-                   "--calibrate-dataset", str(cal_dir), *options]
+        if mode in DYNAMIC_MODES:
+            command = [QTOOL, "quantize-dynamic", "--input", str(model), "--output", str(output), *options]
+        else:
+            command = [QTOOL, "quantize-static", "--input", str(model), "--output", str(output),
+                       "--calibrate-dataset", str(cal_dir), *options]
     return timed(command, workdir, log)
 
 
@@ -320,7 +357,27 @@ def metric_text(row: Row) -> str:
     return f"{row.metric_name} {row.float_metric:.3f} → {row.metric:.3f}"
 
 
+def print_dynamic_table(rows: list[Row]) -> None:
+    dynamic = [r for r in rows if r.mode in DYNAMIC_MODES]
+    if not dynamic:
+        return
+    print()
+    print("Dynamic quantization (size and latency: quantized / float, latency in onnxruntime)")
+    print()
+    print("| model | mode | tool | task metric (float → quantized) | rank agreement | SQNR dB | wall s | peak RSS MB | size | latency |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for r in dynamic:
+        latency = f"{r.latency_ratio:.2f}× ({r.latency_ms:.2f} ms)" if r.latency_ratio is not None else ""
+        size = f"{r.size_ratio:.2f}" if r.size_ratio is not None else ""
+        print(f"| {r.model} | {r.mode} | {r.tool} | {metric_text(r)} | {fmt(r.rank, 3)} | {fmt_sqnr(r.sqnr)} | {fmt(r.wall, 2)} "
+              f"| {fmt(r.rss_mb, 0)} | {size} | {latency} |")
+
+
 def print_tables(rows: list[Row]) -> None:
+    print_dynamic_table(rows)
+    rows = [r for r in rows if r.mode not in DYNAMIC_MODES]
+    if not rows:
+        return
     print()
     print("| model | mode | tool | task metric (float → quantized) | SQNR dB | wall s | peak RSS MB |")
     print("|---|---|---|---|---|---|---|")
@@ -423,6 +480,7 @@ def bench_model(spec: ModelSpec, args: argparse.Namespace, root: Path) -> list[R
         check_vad_reference(spec, task, eval_names)
 
     rows = []
+    float_latency = None
     for mode in args.modes:
         tools = ["qtool"] if mode == "qtool_best" else TOOLS
         for tool in tools:
@@ -439,13 +497,21 @@ def bench_model(spec: ModelSpec, args: argparse.Namespace, root: Path) -> list[R
                     quantized = run_model(output, evaluation, float_outputs)
                     row.metric = task.score(quantized, first)
                     row.sqnr, _ = qm.worst_sqnr(task.reference, quantized, float_outputs)
+                    if mode in DYNAMIC_MODES:
+                        if float_latency is None:
+                            float_latency = latency_ms(model, evaluation[0])
+                        row.size_ratio = output.stat().st_size / model.stat().st_size
+                        row.latency_ms = latency_ms(output, evaluation[0])
+                        row.latency_ratio = row.latency_ms / float_latency
+                        if spec.task == "cosine":
+                            row.rank = qm.neighbour_agreement([o[first] for o in task.reference], [o[first] for o in quantized])
                 except Exception as error:  # the quantized model does not load or run
                     message = (str(error).splitlines() or [""])[0].replace(str(work) + "/", "")
                     row.error = f"onnxruntime cannot run it: {type(error).__name__}: {message}"[:200]
             if output.is_file():
                 output.unlink()
             rows.append(row)
-            status = metric_text(row)
+            status = metric_text(row) + (f"  rank {row.rank:.3f}" if row.rank is not None else "")
             print(f"  {mode:15} {tool:12} {status}  SQNR {fmt_sqnr(row.sqnr)}  wall {fmt(row.wall, 2)} s  cpu {fmt(row.cpu, 2)} s  "
                   f"RSS {fmt(row.rss_mb, 0)} MB", flush=True)
     return rows
@@ -464,7 +530,7 @@ def main(argv: list[str]) -> int:
     if argv[:1] == ["--ort-worker"]:
         return ort_worker(*argv[1:6])
     args = parse_args(argv)
-    print(f"static quantization: qtool ({QTOOL}) vs onnxruntime quantize_static; models from {SHARED}"
+    print(f"quantization: qtool ({QTOOL}) vs onnxruntime quantize_static / quantize_dynamic; models from {SHARED}"
           + (f"; quick: at most {QUICK_EVAL} evaluation samples" if args.quick else ""), flush=True)
     rows: list[Row] = []
     start = os.getcwd()

@@ -75,6 +75,24 @@ def mean_cosine(reference: Sequence[np.ndarray], other: Sequence[np.ndarray]) ->
     return float(np.mean([cosine(r, o) for r, o in zip(reference, other)])) if reference else math.nan
 
 
+def neighbour_agreement(reference: Sequence[np.ndarray], other: Sequence[np.ndarray]) -> float:
+    """Rank agreement of sentence embeddings: the fraction of samples whose nearest other sample
+    (by cosine) is the same under both models, as a semantic search would rank them."""
+    if len(reference) != len(other):
+        raise ValueError("neighbour_agreement: sample counts differ")
+    if len(reference) < 2:
+        return math.nan
+
+    def nearest(embeddings: Sequence[np.ndarray]) -> np.ndarray:
+        matrix = np.stack([np.asarray(e, dtype=np.float64).ravel() for e in embeddings])
+        matrix /= np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-30)
+        similarity = matrix @ matrix.T
+        np.fill_diagonal(similarity, -np.inf)
+        return similarity.argmax(axis=1)
+
+    return float(np.mean(nearest(reference) == nearest(other)))
+
+
 # --------------------------------------------------------------------------
 # classification
 # --------------------------------------------------------------------------

@@ -80,3 +80,12 @@ def write_inputs(sample: dict[str, np.ndarray], folder: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     for name, array in sample.items():
         np.save(folder / (name.replace("/", "_") + ".npy"), array)
+
+
+def write_calibration(data: list[dict[str, np.ndarray]], folder: Path) -> None:
+    """The <input name>/sample_XXXX.npy folders `qtool quantize-static --calibrate-dataset` reads."""
+    for index, sample in enumerate(data):
+        for name, array in sample.items():
+            target = folder / name.replace("/", "_")
+            target.mkdir(parents=True, exist_ok=True)
+            np.save(target / f"sample_{index:04d}.npy", array)

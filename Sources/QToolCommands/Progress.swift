@@ -3,7 +3,7 @@ import Foundation
 import Glibc
 #endif
 
-/// Calibration progress on stderr: a bar with samples done and the time left when stderr is a
+/// Progress on stderr (calibration samples, nodes quantized): a bar with samples done and the time left when stderr is a
 /// terminal, a plain line per tenth of the work otherwise (logs stay readable).
 final class Progress {
     private let enabled: Bool
@@ -12,7 +12,14 @@ final class Progress {
     private var lastTenth = -1
     private var drawn = false
 
-    init(enabled: Bool) { self.enabled = enabled }
+    private let activity: (running: String, done: String)
+    private let unit: String
+
+    init(enabled: Bool, activity: (running: String, done: String) = ("calibrating", "calibrated"), unit: String = "samples") {
+        self.enabled = enabled
+        self.activity = activity
+        self.unit = unit
+    }
 
     func update(_ done: Int, of total: Int) {
         guard enabled, total > 0 else { return }
@@ -21,11 +28,11 @@ final class Progress {
         if terminal {
             let width = 30, filled = width * done / total
             let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
-            fputs("\rcalibrating [\(bar)] \(done)/\(total) samples, ETA \(Self.format(remaining))   ", stderr)
+            fputs("\r\(activity.running) [\(bar)] \(done)/\(total) \(unit), ETA \(Self.format(remaining))   ", stderr)
             drawn = true
         } else if done * 10 / total > lastTenth {
             lastTenth = done * 10 / total
-            fputs("calibrated \(done)/\(total) samples (\(Self.format(elapsed)) elapsed)\n", stderr)
+            fputs("\(activity.done) \(done)/\(total) \(unit) (\(Self.format(elapsed)) elapsed)\n", stderr)
         }
     }
 

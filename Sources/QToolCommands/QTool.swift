@@ -12,7 +12,7 @@ public struct QTool: ParsableCommand {
         commandName: "qtool",
         abstract: "Quantize ONNX models: inspect, convert, and (soon) preprocess and quantize.",
         version: "0.1.0",
-        subcommands: [Inspect.self, Convert.self, Run.self, Preprocess.self, QuantizeStatic.self]
+        subcommands: [Inspect.self, Convert.self, Run.self, Preprocess.self, QuantizeStatic.self, QuantizeDynamic.self, Debug.self]
     )
 
     public init() {}

@@ -23,11 +23,7 @@ struct QuantizeStatic: ParsableCommand {
     @Option(help: "qdq (QuantizeLinear/DequantizeLinear pairs) or qoperator (QLinearConv, QLinearMatMul, ...).")
     var quantFormat: String = "qdq"
 
-    @Flag(help: "Quantize weights per output channel (the default).")
-    var perChannel = false
-
-    @Flag(help: "Quantize each weight with one scale (onnxruntime's default).")
-    var perTensor = false
+    @OptionGroup var granularity: WeightGranularityOptions
 
     @Option(help: "Activation type: qint8, quint8, qint16, quint16.")
     var activationType: String = "qint8"
@@ -62,14 +58,7 @@ struct QuantizeStatic: ParsableCommand {
     @Option(help: "The moving average's constant.")
     var averagingConstant: Double?
 
-    @Option(help: "Comma-separated op types to quantize (default: all that qtool knows).")
-    var opTypes: String?
-
-    @Option(help: "Comma-separated node names: quantize only these.")
-    var nodesToQuantize: String?
-
-    @Option(help: "Comma-separated node names to keep in float.")
-    var nodesToExclude: String?
+    @OptionGroup var selection: NodeSelectionOptions
 
     @Flag(help: "Keep biases in float.")
     var noQuantizeBias = false
@@ -116,7 +105,7 @@ struct QuantizeStatic: ParsableCommand {
                 throw ValidationError("\(option) must be one of \(QuantType.allCases.map(\.name).joined(separator: ", "))")
             }
         }
-        if perChannel && perTensor { throw ValidationError("--per-channel and --per-tensor exclude each other") }
+        try granularity.validate()
         if let maxSamples, maxSamples < 1 { throw ValidationError("--max-samples must be at least 1") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
         if let percentile, !(0 < percentile && percentile <= 100) { throw ValidationError("--percentile must be in (0, 100]") }
@@ -136,12 +125,7 @@ struct QuantizeStatic: ParsableCommand {
         let start = Date()
         let result = try StaticQuantizer(configuration).quantize(model)
         progress.finish()
-        let proto = model.toProto()
-        let saved = try ModelFile.save(proto, to: files.output, policy: externalData.policy,
-                                       protectedPaths: files.protectedPaths(of: proto))
-        if saved.forcedExternal && !quiet {
-            printError("note: tensors over 2 GB in total: wrote \(saved.sideFiles.joined(separator: ", ")) beside the model")
-        }
+        try saveQuantized(model, files: files, externalData: externalData, quiet: quiet)
         if !quiet { for warning in result.warnings { printError("warning: " + warning) } }
         if let report { try QuantizationReport.write(result, options: configuration, seconds: Date().timeIntervalSince(start), to: report) }
         print("\(files.output): \(result.quantizedTensors) tensors quantized, \(result.nodesBefore) → \(result.nodesAfter) nodes, "
@@ -152,15 +136,15 @@ struct QuantizeStatic: ParsableCommand {
         var configuration = StaticQuantizer.Configuration()
         var options = QuantizationOptions()
         options.format = QuantizationOptions.Format(rawValue: quantFormat)!
-        options.perChannel = !perTensor
+        options.perChannel = granularity.isPerChannel
         options.activationType = try QuantType(option: activationType)
         options.weightType = try QuantType(option: weightType)
         options.symmetricActivations = symmetricActivations
         options.symmetricWeights = symmetricWeights ? true : nil
         options.reduceRange = reduceRange
-        options.opTypes = opTypes.map(Self.list).map(Set.init)
-        options.nodesToQuantize = Set(nodesToQuantize.map(Self.list) ?? [])
-        options.nodesToExclude = Set(nodesToExclude.map(Self.list) ?? [])
+        options.opTypes = selection.opTypeSet
+        options.nodesToQuantize = selection.quantizeSet
+        options.nodesToExclude = selection.excludeSet
         options.quantizeBias = !noQuantizeBias
         options.keepRemovableActivations = keepRemovableActivations
         options.minimumRealRange = minimumRealRange
@@ -185,9 +169,5 @@ struct QuantizeStatic: ParsableCommand {
         calibration.movingAverage = movingAverage
         if let averagingConstant { calibration.averagingConstant = Float(averagingConstant) }
         return calibration
-    }
-
-    static func list(_ text: String) -> [String] {
-        text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
     }
 }

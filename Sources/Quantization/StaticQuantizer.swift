@@ -52,7 +52,7 @@ public struct StaticQuantizer {
         let tensorMap = TensorMap()
         try QDQRewriter(model: model, options: options, ranges: ranges, tensorMap: tensorMap).apply(plan)
         report.opset = try raiseOpset(model, options: options, perChannel: tensorMap.entries.values.contains { $0.axis != nil })
-        if options.format == .qoperator { try QOperatorConversion.convert(model) }
+        if options.format == .qoperator { try QOperatorConversion.convert(model, tensorMap: tensorMap) }
         model.setMetadata(TensorMap.metadataKey, try tensorMap.json())
         report.quantizedTensors = tensorMap.entries.count
         report.tensorMap = tensorMap.entries
@@ -120,19 +120,13 @@ public struct StaticQuantizer {
 
     /// Per-axis DequantizeLinear needs opset 13, 16-bit and 4-bit types 21.
     private func raiseOpset(_ model: Model, options: QuantizationOptions, perChannel: Bool) throws -> Int {
-        let current = Int(model.opsetVersion(for: "") ?? 0)
         var required = perChannel ? 13 : 10
         let wide: Set<QuantType> = [.qint16, .quint16, .qint4, .quint4]
         if wide.contains(options.activationType) || wide.contains(options.weightType)
             || options.overrides.values.contains(where: { $0.type.flatMap { try? QuantType(option: $0) }.map(wide.contains) ?? false }) {
             required = 21
         }
-        guard current < required else { return current }
-        if case .refused(let reasons) = try OpsetUpgrade.upgrade(model, to: required) {
-            throw QuantizeFailure("the quantized model needs opset \(required), and the model's opset \(current) cannot be raised: "
-                                  + (reasons.first ?? "an op has no adapter"))
-        }
-        return required
+        return try OpsetRequirement.raise(model, to: required)
     }
 }
 

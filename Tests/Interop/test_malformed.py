@@ -1,4 +1,4 @@
-"""6. Malformed input: truncated and corrupted files never crash or hang qtool."""
+"""Malformed input: truncated and corrupted files never crash or hang qtool, in any subcommand."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from pathlib import Path
 import onnx
 import pytest
 
-from interop_util import FIXTURES_DIR, run_qtool
+from interop_util import FIXTURES_DIR, REPO, run_qtool
 
 TIMEOUT = 20.0
 TRUNCATIONS = 50
@@ -125,3 +125,73 @@ def test_truncated_and_corrupted(qtool, tmp_path, name):
     if problems:
         shown = "\n".join(problems[:25])
         pytest.fail(f"{len(problems)} problems over {len(all_cases)} damaged copies of {name}:\n{shown}")
+
+
+# --------------------------------------------------------------------------
+# the subcommands that work on a model: run, preprocess and the quantizers
+# --------------------------------------------------------------------------
+
+INPUTS = REPO / "Fixtures" / "inputs" / "small_cnn"
+CALIBRATION = REPO / "Fixtures" / "demo-calibration" / "small_cnn"
+WORKING_EVERY = 2          # every 2nd damaged copy of small_cnn (66) through each of them
+
+
+def working_subcommands(model: Path, out: Path, calibration: Path) -> dict[str, list]:
+    commands = {
+        "run": ["run", "--model", model, "--inputs", INPUTS, "--output-dir", out],
+        "preprocess": ["preprocess", "--input", model, "--output", out / "p.onnx"],
+        "quantize-static": ["quantize-static", "--input", model, "--output", out / "q.onnx",
+                            "--calibrate-dataset", calibration, "--calibrate-method", "minmax", "--quiet"],
+    }
+    if run_qtool("quantize-dynamic", "--help").returncode == 0:
+        commands["quantize-dynamic"] = ["quantize-dynamic", "--input", model, "--output", out / "d.onnx", "--quiet"]
+    return commands
+
+
+def check_working_case(work: Path, label: str, data: bytes, calibration: Path) -> list[str]:
+    d = work / label.replace("@", "_").replace("=", "_")
+    (d / "in").mkdir(parents=True)
+    model = d / "in" / "damaged.onnx"
+    model.write_bytes(data)
+    problems = []
+    for command, args in working_subcommands(model, d / "out", calibration).items():
+        out = d / "out"
+        out.mkdir(exist_ok=True)
+        try:
+            p = run_qtool(*args, timeout=TIMEOUT)
+        except subprocess.TimeoutExpired:
+            problems.append(f"{label}: {command} timed out after {TIMEOUT}s")
+            continue
+        if p.returncode == 1:
+            lines = p.stderr_text.strip("\n").splitlines()
+            if not lines or not lines[-1].startswith("qtool: error:") or sum(l.startswith("qtool: error:") for l in lines) != 1:
+                problems.append(f"{label}: {command} exit 1 without one closing 'qtool: error:' line: {p.stderr_text[-300:]!r}")
+            left = [f for f in os.listdir(out) if f.endswith(".onnx") or f.endswith(".npy")]
+            if left:
+                problems.append(f"{label}: {command} failed but left {left}")
+        elif p.returncode == 0:
+            for written in out.glob("*.onnx"):
+                try:
+                    onnx.load(str(written), load_external_data=False)
+                except Exception as e:  # noqa: BLE001
+                    problems.append(f"{label}: {command} exit 0 but onnx cannot load {written.name}: {e}")
+        else:
+            problems.append(f"{label}: {command} exit {p.returncode} (want 0 or 1): {p.stderr_text[-300:]!r}")
+        for f in out.iterdir():
+            f.unlink()
+    return problems
+
+
+def test_damaged_models_through_run_preprocess_and_the_quantizers(qtool, tmp_path):
+    data = (FIXTURES_DIR / "small_cnn.onnx").read_bytes()
+    # A few calibration samples keep each quantize-static run short.
+    calibration = tmp_path / "calibration" / "input"
+    calibration.mkdir(parents=True)
+    for sample in sorted((CALIBRATION / "input").iterdir())[:4]:
+        (calibration / sample.name).write_bytes(sample.read_bytes())
+    chosen = list(cases(data, seed=2024))[::WORKING_EVERY]
+    with ThreadPoolExecutor(WORKERS) as pool:
+        results = list(pool.map(lambda c: check_working_case(tmp_path / "work", *c, calibration.parent), chosen))
+    problems = [p for r in results for p in r]
+    if problems:
+        pytest.fail(f"{len(problems)} problems over {len(chosen)} damaged copies of small_cnn.onnx:\n" + "\n".join(problems[:25]))

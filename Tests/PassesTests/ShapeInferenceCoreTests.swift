@@ -49,13 +49,13 @@ final class ShapeInferenceCoreTests: XCTestCase {
         XCTAssertEqual(result.dims, ["n"])
     }
 
-    func testIncompatibleBroadcastWarnsAndContinues() {
+    func testIncompatibleBroadcastIsAContradictionAndInferenceContinues() {
         let (model, report) = ShapeTest.infer([TestModels.node("Add", ["a", "b"], ["c"], name: "bad"),
                                                TestModels.node("Relu", ["a"], ["d"])],
                                               inputs: [ShapeTest.input("a", .float, ["3"]), ShapeTest.input("b", .float, ["4"])],
                                               outputs: ["c", "d"])
-        XCTAssertEqual(report.warnings.count, 1)
-        XCTAssertTrue(report.warnings[0].contains("'bad'"), report.warnings[0])
+        XCTAssertEqual(report.contradictions.count, 1)
+        XCTAssertTrue(report.contradictions[0].contains("'bad'"), report.contradictions[0])
         XCTAssertEqual(ShapeTest.result(model, "d").dims, ["3"])
     }
 

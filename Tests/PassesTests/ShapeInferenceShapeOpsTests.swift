@@ -137,7 +137,7 @@ final class ShapeInferenceReshapeTests: XCTestCase {
     func testSqueezingASizeOtherThanOneWarns() {
         let (_, report) = ShapeTest.infer([TestModels.node("Squeeze", ["z"], ["y"], attributes: [ShapeOpsTest.axes([0])])],
                                           inputs: [ShapeTest.input("z", .float, ["3", "1"])], outputs: ["y"], opset: 11)
-        XCTAssertEqual(report.warnings.count, 1)
+        XCTAssertEqual(report.contradictions.count, 1)
     }
 
     func testUnsqueezeAtBothOpsets() {

@@ -46,17 +46,23 @@ public enum QOperatorConversion {
         return table
     }()
 
-    public static func convert(_ model: Model) throws {
+    /// Converts every graph of `model`; `tensorMap` (the rewrite's) is then brought in line
+    /// with what is left: the DequantizeLinear outputs the integer ops replaced are no longer
+    /// named, so `qtool debug` never looks for a tensor the model lacks.
+    public static func convert(_ model: Model, tensorMap: TensorMap? = nil) throws {
         var usesMicrosoft = false
+        var renamed: [String: String] = [:]
         let opset = Int(model.opsetVersion(for: "") ?? 13)
         for graph in [model.graph] + model.graph.allSubgraphs {
-            usesMicrosoft = try convert(graph, opset: opset) || usesMicrosoft
+            usesMicrosoft = try convert(graph, opset: opset, renamed: &renamed) || usesMicrosoft
         }
         if usesMicrosoft && model.opsetVersion(for: "com.microsoft") == nil { model.setOpset("com.microsoft", version: 1) }
+        tensorMap?.keepOnlyTensors(of: model, renamed: renamed)
     }
 
-    /// Converts one graph; returns whether a com.microsoft op was emitted.
-    private static func convert(_ graph: Graph, opset: Int) throws -> Bool {
+    /// Converts one graph; returns whether a com.microsoft op was emitted. `renamed` collects
+    /// the quantized tensors a cancelled pair replaced (old name → the one now read instead).
+    private static func convert(_ graph: Graph, opset: Int, renamed: inout [String: String]) throws -> Bool {
         var usesMicrosoft = false
         for node in graph.nodes where node.graph === graph && node.normalizedDomain == "ai.onnx" {
             guard let converter = converters[node.opType], let match = match(node, in: graph, opset: opset),
@@ -66,7 +72,7 @@ public enum QOperatorConversion {
             graph.remove(node)
             usesMicrosoft = usesMicrosoft || replacement.domain == "com.microsoft"
         }
-        cancelPairs(in: graph)
+        cancelPairs(in: graph, renamed: &renamed)
         removeUnusedDequantization(in: graph)
         try graph.sortTopologically()
         return usesMicrosoft
@@ -176,12 +182,13 @@ public enum QOperatorConversion {
     // MARK: Clean-up
 
     /// QuantizeLinear(DequantizeLinear(x)) with the same parameters is x.
-    private static func cancelPairs(in graph: Graph) {
+    private static func cancelPairs(in graph: Graph, renamed: inout [String: String]) {
         for node in graph.nodes where node.graph === graph && node.opType == "QuantizeLinear" {
             guard let dequantize = graph.producer(of: node.inputs[0]), dequantize.opType == "DequantizeLinear",
                   let q = operand(of: node, output: true), let dq = operand(of: dequantize, output: false),
                   q.scale == dq.scale, q.zeroPoint == dq.zeroPoint, !graph.isGraphOutput(q.quantized) else { continue }
             graph.replaceUses(of: q.quantized, with: dq.quantized)
+            renamed[q.quantized] = dq.quantized
             graph.remove(node)
         }
     }
