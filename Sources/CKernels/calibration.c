@@ -1,5 +1,7 @@
 #include "CKernels.h"
 #include <math.h>
+#include <stdlib.h>
+#include <string.h>
 
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -74,9 +76,27 @@ void qt_scan_f32(const float *x, size_t n, qt_value_scan *out) {
     scan_skipping(x, n, out);
 }
 
+// Two 32-bit counters per bin, reused by every call on a thread (see qt_histogram_f32).
+static __thread uint32_t *lane_counts;
+static __thread int64_t lane_bins;
+
+static uint32_t *cleared_lanes(int64_t bins) {
+    if (lane_bins < bins) {
+        free(lane_counts);
+        lane_counts = malloc(sizeof(uint32_t) * 2 * (size_t)bins);
+        lane_bins = lane_counts ? bins : 0;
+    }
+    if (lane_counts) memset(lane_counts, 0, sizeof(uint32_t) * 2 * (size_t)bins);
+    return lane_counts;
+}
+
 // Bin index ⌊(x + offset)·scale⌋ (of |x| when magnitude), clamped to [0, bins − 1]; NaN and
-// ±inf skipped when skip_nonfinite. Indices are computed eight at a time, then counted, so the
-// float work vectorizes and only the increments stay scalar.
+// ±inf skipped when skip_nonfinite. Indices are computed 64 at a time, then counted, so the
+// float work vectorizes and only the increments stay scalar. Values piled in a few bins (a
+// softmax's near-zeros, a masked sentinel) make each increment wait for the previous one to
+// the same bin; with many values per bin, alternate elements count into two lanes per bin
+// that are added up at the end (measured on 196K values in 32K bins: 1.5-1.7x faster when
+// piled up, about 10% slower when spread evenly).
 __attribute__((target_clones("avx2", "default")))
 void qt_histogram_f32(const float *x, size_t n, float offset, float scale, int magnitude, int skip_nonfinite,
                       int64_t *counts, int64_t bins) {
@@ -84,6 +104,8 @@ void qt_histogram_f32(const float *x, size_t n, float offset, float scale, int m
     int32_t index[64];
     size_t i = 0;
     if (!skip_nonfinite) {
+        const int use_lanes = n >= 4 * (size_t)bins && n < ((size_t)1 << 31) && bins <= (1 << 20);
+        uint32_t *lanes = use_lanes ? cleared_lanes(bins) : 0;
         for (; i + 64 <= n; i += 64) {
             for (int k = 0; k < 64; k++) {
                 float v = magnitude ? fabsf(x[i + k]) : x[i + k];
@@ -92,8 +114,13 @@ void qt_histogram_f32(const float *x, size_t n, float offset, float scale, int m
                 p = p < top ? p : top;
                 index[k] = (int32_t)p;
             }
-            for (int k = 0; k < 64; k++) counts[index[k]]++;
+            if (lanes) {
+                for (int k = 0; k < 64; k++) lanes[2 * (size_t)index[k] + (k & 1)]++;
+            } else {
+                for (int k = 0; k < 64; k++) counts[index[k]]++;
+            }
         }
+        if (lanes) for (int64_t j = 0; j < bins; j++) counts[j] += (int64_t)lanes[2 * j] + lanes[2 * j + 1];
     }
     for (; i < n; i++) {
         float v = magnitude ? fabsf(x[i]) : x[i];

@@ -8,7 +8,9 @@
 #define MC 120
 #define NC 512
 
-typedef void (*microkernel_fn)(int k, const float *a, const float *b, float *c, int ldc, int accumulate);
+// A tile's six rows are read in place: row r, step p at a[r·rs + p·ks] (rs = lda, ks = 1 for a
+// plain A; rs = 1, ks = lda for a transposed one; rs = 1, ks = 6 for a packed edge panel).
+typedef void (*microkernel_fn)(int k, const float *a, int rs, int ks, const float *b, float *c, int ldc, int accumulate);
 
 static inline float load_a(const float *A, int lda, int transA, int i, int k) {
     return transA ? A[(size_t)k * lda + i] : A[(size_t)i * lda + k];
@@ -41,8 +43,13 @@ static void pack_a(int mr, int rows, int kc, const float *A, int lda, int transA
 // A B panel: for each k, NR consecutive column values (zero past the last column).
 static void pack_b(int nr, int cols, int kc, const float *B, int ldb, int transB, int k0, int j0, float *out) {
     if (!transB && cols == nr) {
-        for (int k = 0; k < kc; k++) memcpy(out + k * nr, B + (size_t)(k0 + k) * ldb + j0, sizeof(float) * nr);
-        return;
+        // Copies of a constant size are inlined; a memcpy call per 64 or 128 bytes is not.
+        const float *from = B + (size_t)k0 * ldb + j0;
+        switch (nr) {
+        case 32: for (int k = 0; k < kc; k++) memcpy(out + k * 32, from + (size_t)k * ldb, 32 * sizeof(float)); return;
+        case 16: for (int k = 0; k < kc; k++) memcpy(out + k * 16, from + (size_t)k * ldb, 16 * sizeof(float)); return;
+        default: for (int k = 0; k < kc; k++) memcpy(out + k * nr, from + (size_t)k * ldb, sizeof(float) * nr); return;
+        }
     }
     for (int k = 0; k < kc; k++) {
         for (int c = 0; c < nr; c++) {
@@ -56,21 +63,23 @@ static void pack_b(int nr, int cols, int kc, const float *B, int ldb, int transB
 #include <immintrin.h>
 
 __attribute__((target("avx512f")))
-static void micro_avx512(int k, const float *a, const float *b, float *c, int ldc, int accumulate) {
+static void micro_avx512(int k, const float *a, int rs, int ks, const float *b, float *c, int ldc, int accumulate) {
+    const float *r0 = a, *r1 = a + rs, *r2 = a + 2 * rs, *r3 = a + 3 * rs, *r4 = a + 4 * rs, *r5 = a + 5 * rs;
     __m512 c00 = _mm512_setzero_ps(), c01 = _mm512_setzero_ps(), c10 = _mm512_setzero_ps(), c11 = _mm512_setzero_ps();
     __m512 c20 = _mm512_setzero_ps(), c21 = _mm512_setzero_ps(), c30 = _mm512_setzero_ps(), c31 = _mm512_setzero_ps();
     __m512 c40 = _mm512_setzero_ps(), c41 = _mm512_setzero_ps(), c50 = _mm512_setzero_ps(), c51 = _mm512_setzero_ps();
     for (int p = 0; p < k; p++) {
+        const size_t q = (size_t)p * ks;
         __m512 b0 = _mm512_loadu_ps(b), b1 = _mm512_loadu_ps(b + 16);
-        __m512 a0 = _mm512_set1_ps(a[0]), a1 = _mm512_set1_ps(a[1]), a2 = _mm512_set1_ps(a[2]);
+        __m512 a0 = _mm512_set1_ps(r0[q]), a1 = _mm512_set1_ps(r1[q]), a2 = _mm512_set1_ps(r2[q]);
         c00 = _mm512_fmadd_ps(a0, b0, c00); c01 = _mm512_fmadd_ps(a0, b1, c01);
         c10 = _mm512_fmadd_ps(a1, b0, c10); c11 = _mm512_fmadd_ps(a1, b1, c11);
         c20 = _mm512_fmadd_ps(a2, b0, c20); c21 = _mm512_fmadd_ps(a2, b1, c21);
-        __m512 a3 = _mm512_set1_ps(a[3]), a4 = _mm512_set1_ps(a[4]), a5 = _mm512_set1_ps(a[5]);
+        __m512 a3 = _mm512_set1_ps(r3[q]), a4 = _mm512_set1_ps(r4[q]), a5 = _mm512_set1_ps(r5[q]);
         c30 = _mm512_fmadd_ps(a3, b0, c30); c31 = _mm512_fmadd_ps(a3, b1, c31);
         c40 = _mm512_fmadd_ps(a4, b0, c40); c41 = _mm512_fmadd_ps(a4, b1, c41);
         c50 = _mm512_fmadd_ps(a5, b0, c50); c51 = _mm512_fmadd_ps(a5, b1, c51);
-        a += 6; b += 32;
+        b += 32;
     }
     __m512 acc[12] = {c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51};
     for (int r = 0; r < 6; r++) {
@@ -86,21 +95,23 @@ static void micro_avx512(int k, const float *a, const float *b, float *c, int ld
 
 // ---- AVX2 + FMA: 6×16 tile in 12 ymm accumulators -----------------------------------------
 __attribute__((target("avx2,fma")))
-static void micro_avx2(int k, const float *a, const float *b, float *c, int ldc, int accumulate) {
+static void micro_avx2(int k, const float *a, int rs, int ks, const float *b, float *c, int ldc, int accumulate) {
+    const float *r0 = a, *r1 = a + rs, *r2 = a + 2 * rs, *r3 = a + 3 * rs, *r4 = a + 4 * rs, *r5 = a + 5 * rs;
     __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps(), c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
     __m256 c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps(), c30 = _mm256_setzero_ps(), c31 = _mm256_setzero_ps();
     __m256 c40 = _mm256_setzero_ps(), c41 = _mm256_setzero_ps(), c50 = _mm256_setzero_ps(), c51 = _mm256_setzero_ps();
     for (int p = 0; p < k; p++) {
+        const size_t q = (size_t)p * ks;
         __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8);
-        __m256 a0 = _mm256_broadcast_ss(a), a1 = _mm256_broadcast_ss(a + 1), a2 = _mm256_broadcast_ss(a + 2);
+        __m256 a0 = _mm256_broadcast_ss(r0 + q), a1 = _mm256_broadcast_ss(r1 + q), a2 = _mm256_broadcast_ss(r2 + q);
         c00 = _mm256_fmadd_ps(a0, b0, c00); c01 = _mm256_fmadd_ps(a0, b1, c01);
         c10 = _mm256_fmadd_ps(a1, b0, c10); c11 = _mm256_fmadd_ps(a1, b1, c11);
         c20 = _mm256_fmadd_ps(a2, b0, c20); c21 = _mm256_fmadd_ps(a2, b1, c21);
-        __m256 a3 = _mm256_broadcast_ss(a + 3), a4 = _mm256_broadcast_ss(a + 4), a5 = _mm256_broadcast_ss(a + 5);
+        __m256 a3 = _mm256_broadcast_ss(r3 + q), a4 = _mm256_broadcast_ss(r4 + q), a5 = _mm256_broadcast_ss(r5 + q);
         c30 = _mm256_fmadd_ps(a3, b0, c30); c31 = _mm256_fmadd_ps(a3, b1, c31);
         c40 = _mm256_fmadd_ps(a4, b0, c40); c41 = _mm256_fmadd_ps(a4, b1, c41);
         c50 = _mm256_fmadd_ps(a5, b0, c50); c51 = _mm256_fmadd_ps(a5, b1, c51);
-        a += 6; b += 16;
+        b += 16;
     }
     __m256 acc[12] = {c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51};
     for (int r = 0; r < 6; r++) {
@@ -116,12 +127,12 @@ static void micro_avx2(int k, const float *a, const float *b, float *c, int ldc,
 #endif
 
 // ---- Portable: 6×8 tile ----------------------------------------------------------------------
-static void micro_portable(int k, const float *a, const float *b, float *c, int ldc, int accumulate) {
+static void micro_portable(int k, const float *a, int rs, int ks, const float *b, float *c, int ldc, int accumulate) {
     float acc[6][8] = {{0}};
     for (int p = 0; p < k; p++) {
         for (int r = 0; r < 6; r++)
-            for (int j = 0; j < 8; j++) acc[r][j] += a[r] * b[j];
-        a += 6; b += 8;
+            for (int j = 0; j < 8; j++) acc[r][j] += a[(size_t)r * rs + (size_t)p * ks] * b[j];
+        b += 8;
     }
     for (int r = 0; r < 6; r++)
         for (int j = 0; j < 8; j++) c[(size_t)r * ldc + j] = accumulate ? c[(size_t)r * ldc + j] + acc[r][j] : acc[r][j];
@@ -192,8 +203,88 @@ static void sgemm_few_rows(int M, int N, int K, const float *A, int lda, int tra
     }
 }
 
-void qt_sgemm(int M, int N, int K, const float *A, int lda, int transA,
-              const float *B, int ldb, int transB, float *C, int ldc, int accumulate) {
+// The microkernel's B panels for all of B, packed once: per KC block of rows, the NR-column
+// panels one after another (kc·NR floats each), the layout sgemm_blocked packs per block.
+static int panel_count(int N, int NR) { return (N + NR - 1) / NR; }
+
+size_t qt_sgemm_packed_b_size(int N, int K) {
+    const int NR = select_kernel().nr;
+    return (size_t)panel_count(N, NR) * NR * (K > 0 ? K : 0);
+}
+
+void qt_sgemm_pack_b(int N, int K, const float *B, int ldb, int transB, float *out) {
+    const int NR = select_kernel().nr, panels = panel_count(N, NR);
+    for (int k0 = 0; k0 < K; k0 += KC) {
+        const int kc = K - k0 < KC ? K - k0 : KC;
+        float *block = out + (size_t)k0 * panels * NR;
+        for (int p = 0; p < panels; p++) {
+            const int j0 = p * NR, cols = N - j0 < NR ? N - j0 : NR;
+            pack_b(NR, cols, kc, B, ldb, transB, k0, j0, block + (size_t)p * kc * NR);
+        }
+    }
+}
+
+// The packed GEMM over MC×NC blocks of C. B's panels come from `pre` when given (columns
+// [column, column + N) of a matrix packed by qt_sgemm_pack_b), else are packed per block.
+static void sgemm_blocked(int M, int N, int K, const float *A, int lda, int transA,
+                          const float *B, int ldb, int transB, const float *pre, int pre_n, int column,
+                          float *C, int ldc, int accumulate) {
+    const microkernel kernel = select_kernel();
+    const int MR = 6, NR = kernel.nr;
+    float *bpack = pre ? 0 : reserve(&packed_b, &packed_b_capacity, (size_t)KC * NC);
+    float *apack = reserve(&packed_a, &packed_a_capacity, (size_t)KC * MR);
+    float tile[6 * 32];
+    for (int jc = 0; jc < N; jc += NC) {
+        const int nc = N - jc < NC ? N - jc : NC;
+        const int n_panels = (nc + NR - 1) / NR;
+        for (int k0 = 0; k0 < K; k0 += KC) {
+            const int kc = K - k0 < KC ? K - k0 : KC;
+            const int acc = accumulate || k0 > 0;
+            const float *bblock;
+            if (pre) {
+                bblock = pre + (size_t)k0 * panel_count(pre_n, NR) * NR + (size_t)((column + jc) / NR) * kc * NR;
+            } else {
+                for (int p = 0; p < n_panels; p++) {
+                    const int j0 = jc + p * NR, cols = jc + nc - j0 < NR ? jc + nc - j0 : NR;
+                    pack_b(NR, cols, kc, B, ldb, transB, k0, j0, bpack + (size_t)p * kc * NR);
+                }
+                bblock = bpack;
+            }
+            for (int i0 = 0; i0 < M; i0 += MC) {
+                const int mc = M - i0 < MC ? M - i0 : MC;
+                // Full tiles read A in place; only a last tile of fewer than MR rows is packed
+                // (zero-padded), so that the microkernel never reads past A.
+                const int full_rows = mc / MR * MR;
+                if (full_rows < mc) pack_a(MR, mc - full_rows, kc, A, lda, transA, i0 + full_rows, k0, apack);
+                for (int p = 0; p < n_panels; p++) {
+                    const int j0 = jc + p * NR, cols = jc + nc - j0 < NR ? jc + nc - j0 : NR;
+                    const float *bp = bblock + (size_t)p * kc * NR;
+                    for (int r0 = 0; r0 < mc; r0 += MR) {
+                        const int rows = mc - r0 < MR ? mc - r0 : MR;
+                        float *c = C + (size_t)(i0 + r0) * ldc + j0;
+                        const int packed_rows = rows < MR;
+                        const float *a = packed_rows ? apack
+                            : transA ? A + (size_t)k0 * lda + i0 + r0 : A + (size_t)(i0 + r0) * lda + k0;
+                        const int rs = packed_rows ? 1 : transA ? 1 : lda, ks = packed_rows ? MR : transA ? lda : 1;
+                        if (rows == MR && cols == NR) {
+                            kernel.fn(kc, a, rs, ks, bp, c, ldc, acc);
+                        } else {
+                            // Edge tile: compute the full tile aside, then copy the valid part.
+                            kernel.fn(kc, a, rs, ks, bp, tile, NR, 0);
+                            for (int r = 0; r < rows; r++)
+                                for (int j = 0; j < cols; j++)
+                                    c[(size_t)r * ldc + j] = acc ? c[(size_t)r * ldc + j] + tile[r * NR + j] : tile[r * NR + j];
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+void qt_sgemm_prepacked(int M, int N, int K, const float *A, int lda, int transA,
+                        const float *B, int ldb, int transB, const float *packed, int packed_n, int column,
+                        float *C, int ldc, int accumulate) {
     if (M <= 0 || N <= 0) return;
     if (K <= 0) {
         if (!accumulate) for (int i = 0; i < M; i++) memset(C + (size_t)i * ldc, 0, sizeof(float) * N);
@@ -205,45 +296,10 @@ void qt_sgemm(int M, int N, int K, const float *A, int lda, int transA,
         sgemm_few_rows(M, N, K, A, lda, transA, B, ldb, transB, C, ldc, accumulate);
         return;
     }
-    const microkernel kernel = select_kernel();
-    const int MR = 6, NR = kernel.nr;
-    float *bpack = reserve(&packed_b, &packed_b_capacity, (size_t)KC * NC);
-    float *apack = reserve(&packed_a, &packed_a_capacity, (size_t)KC * MC);
-    float tile[6 * 32];
-    for (int jc = 0; jc < N; jc += NC) {
-        const int nc = N - jc < NC ? N - jc : NC;
-        const int n_panels = (nc + NR - 1) / NR;
-        for (int k0 = 0; k0 < K; k0 += KC) {
-            const int kc = K - k0 < KC ? K - k0 : KC;
-            const int acc = accumulate || k0 > 0;
-            for (int p = 0; p < n_panels; p++) {
-                const int j0 = jc + p * NR, cols = jc + nc - j0 < NR ? jc + nc - j0 : NR;
-                pack_b(NR, cols, kc, B, ldb, transB, k0, j0, bpack + (size_t)p * kc * NR);
-            }
-            for (int i0 = 0; i0 < M; i0 += MC) {
-                const int mc = M - i0 < MC ? M - i0 : MC;
-                for (int r0 = 0; r0 < mc; r0 += MR) {
-                    const int rows = mc - r0 < MR ? mc - r0 : MR;
-                    pack_a(MR, rows, kc, A, lda, transA, i0 + r0, k0, apack + (size_t)r0 * kc);
-                }
-                for (int p = 0; p < n_panels; p++) {
-                    const int j0 = jc + p * NR, cols = jc + nc - j0 < NR ? jc + nc - j0 : NR;
-                    const float *bp = bpack + (size_t)p * kc * NR;
-                    for (int r0 = 0; r0 < mc; r0 += MR) {
-                        const int rows = mc - r0 < MR ? mc - r0 : MR;
-                        float *c = C + (size_t)(i0 + r0) * ldc + j0;
-                        if (rows == MR && cols == NR) {
-                            kernel.fn(kc, apack + (size_t)r0 * kc, bp, c, ldc, acc);
-                        } else {
-                            // Edge tile: compute the full tile aside, then copy the valid part.
-                            kernel.fn(kc, apack + (size_t)r0 * kc, bp, tile, NR, 0);
-                            for (int r = 0; r < rows; r++)
-                                for (int j = 0; j < cols; j++)
-                                    c[(size_t)r * ldc + j] = acc ? c[(size_t)r * ldc + j] + tile[r * NR + j] : tile[r * NR + j];
-                        }
-                    }
-                }
-            }
-        }
-    }
+    sgemm_blocked(M, N, K, A, lda, transA, B, ldb, transB, packed, packed_n, column, C, ldc, accumulate);
+}
+
+void qt_sgemm(int M, int N, int K, const float *A, int lda, int transA,
+              const float *B, int ldb, int transB, float *C, int ldc, int accumulate) {
+    qt_sgemm_prepacked(M, N, K, A, lda, transA, B, ldb, transB, 0, 0, 0, C, ldc, accumulate);
 }

@@ -51,6 +51,14 @@ public final class CompiledGraph {
     }
 }
 
+/// A kernel that can do part of its work once when some inputs are constants (MatMul packs a
+/// constant B into its microkernel layout).
+protocol ConstantInputPreparing: OpKernel {
+    /// The kernel to run instead, given each input's value when it is a constant (nil where
+    /// it varies or is absent); nil keeps this one.
+    func prepared(constants: [Tensor?]) -> OpKernel?
+}
+
 /// What a subgraph sees of its enclosing graphs: the names it may read, and the values of
 /// those that are constants (so nodes reading them can be folded inside the subgraph too).
 struct OuterScope {
@@ -84,7 +92,7 @@ struct GraphCompiler {
             let index = compiled.steps.count
             // Only a node with subgraphs needs the names visible to it (copying the set for every
             // node would make compiling quadratic).
-            let kernel = try makeKernel(node, visible: node.subgraphs.isEmpty ? OuterScope() : OuterScope(
+            var kernel = try makeKernel(node, visible: node.subgraphs.isEmpty ? OuterScope() : OuterScope(
                 names: defined.union(outer.names),
                 constants: outer.constants.filter { !defined.contains($0.key) }.merging(known) { _, local in local }))
             var inputs: [Int?] = []
@@ -104,6 +112,10 @@ struct GraphCompiler {
                     defined.insert(name)
                 }
                 continue
+            }
+            if let preparing = kernel as? ConstantInputPreparing,
+               let prepared = preparing.prepared(constants: node.inputs.map { $0.isEmpty ? nil : constant($0) }) {
+                kernel = prepared
             }
             for name in node.implicitInputs {
                 _ = try use(name, by: node, defined: defined, outer: outer.names, in: compiled)

@@ -2,6 +2,7 @@ import Foundation
 import ONNXModel
 import Runtime
 import XCTest
+import CKernels
 import _TestSupport
 @testable import Quantization
 
@@ -94,6 +95,30 @@ final class CalibrationStreamingTests: XCTestCase {
                 let moved = zip(serial.counts, reference).reduce(0) { $0 + abs($1.0 - $1.1) }
                 XCTAssertEqual(serial.counts.reduce(0, +), Int64(count - 1))
                 XCTAssertLessThanOrEqual(moved, Int64(2 + count / 5000), "\(domain) \(count)")
+            }
+        }
+    }
+
+    /// Large blocks count through two lanes per bin: the very counts of the one-lane path, for
+    /// values piled into a few bins and for spread ones.
+    func testLaneCountingGivesTheSameCountsAsOneIncrementPerValue() {
+        var random = CalibrationRandom(seed: 5)
+        let bins = 4096
+        let spread = random.normals(5 * bins + 37)
+        let piled = spread.enumerated().map { $0.offset % 3 == 0 ? $0.element : Float(-4) }
+        for values in [spread, piled] {
+            for magnitude in [false, true] {
+                let (offset, scale): (Float, Float) = (4.5, Float(bins) / 9)
+                var counts = [Int64](repeating: 0, count: bins)
+                values.withUnsafeBufferPointer {
+                    qt_histogram_f32($0.baseAddress!, $0.count, offset, scale, magnitude ? 1 : 0, 0, &counts, Int64(bins))
+                }
+                var expected = [Int64](repeating: 0, count: bins)
+                for x in values {
+                    let position = ((magnitude ? x.magnitude : x) + offset) * scale
+                    expected[Int(Swift.min(Swift.max(position, 0), Float(bins - 1)))] += 1
+                }
+                XCTAssertEqual(counts, expected, "magnitude=\(magnitude)")
             }
         }
     }

@@ -40,6 +40,20 @@ final class LinearKernelTests: XCTestCase {
         }
     }
 
+    /// A B packed once gives the very products of packing it per call, split over threads or not.
+    func testPrepackedBGivesTheSameBits() {
+        for (m, n, k) in [(5, 40, 3), (6, 32, 8), (128, 384, 384), (37, 1536, 300), (130, 70, 513), (200, 8, 20)] {
+            let a = Self.values(m * k, seed: 1), b = Self.values(k * n, seed: 2)
+            let packed = PackedMatrix(k: k, n: n, b: b, ldb: n)
+            for threads in [1, 2] {
+                var plain = [Float](repeating: 0, count: m * n), fast = plain
+                GEMM.multiply(m: m, n: n, k: k, a: a, lda: k, b: b, ldb: n, c: &plain, ldc: n, threads: threads)
+                GEMM.multiply(m: m, n: n, k: k, a: a, lda: k, b: b, ldb: n, c: &fast, ldc: n, threads: threads, packedB: packed)
+                XCTAssertEqual(fast.map(\.bitPattern), plain.map(\.bitPattern), "\(m)x\(n)x\(k) threads=\(threads)")
+            }
+        }
+    }
+
     func testDepthwiseMatchesScalarConvolution() {
         for (size, kernel, stride, pad, dilation) in [(7, 3, 1, 1, 1), (9, 3, 2, 1, 1), (8, 5, 1, 2, 1), (10, 3, 1, 2, 2), (5, 3, 2, 0, 1)] {
             let input = Self.values(size * size, seed: 4), weight = Self.values(kernel * kernel, seed: 5)

@@ -12,6 +12,22 @@ void qt_sgemm(int M, int N, int K,
               const float *B, int ldb, int transB,
               float *C, int ldc, int accumulate);
 
+/// Floats qt_sgemm_pack_b writes for a K×N matrix B (its microkernel panels, zero-padded).
+size_t qt_sgemm_packed_b_size(int N, int K);
+
+/// Packs B (K×N, or N×K when transB) once for qt_sgemm_prepacked, so that products with a
+/// constant B skip packing it on every call.
+void qt_sgemm_pack_b(int N, int K, const float *B, int ldb, int transB, float *out);
+
+/// qt_sgemm with B's panels taken from `packed` (qt_sgemm_pack_b of a K×packed_n matrix),
+/// columns [column, column + N) of it; column must be a multiple of 32. B (already offset to
+/// `column`) is still read when M is too small for the packed path. Same results as qt_sgemm.
+void qt_sgemm_prepacked(int M, int N, int K,
+                        const float *A, int lda, int transA,
+                        const float *B, int ldb, int transB,
+                        const float *packed, int packed_n, int column,
+                        float *C, int ldc, int accumulate);
+
 /// The same product by the plain triple loop: the reference the fast path is tested against.
 void qt_sgemm_reference(int M, int N, int K,
                         const float *A, int lda, int transA,
@@ -64,5 +80,25 @@ void qt_scan_f32(const float *x, size_t n, qt_value_scan *out);
 /// occur otherwise). bins must fit in int32.
 void qt_histogram_f32(const float *x, size_t n, float offset, float scale, int magnitude, int skip_nonfinite,
                       int64_t *counts, int64_t bins);
+
+typedef enum { QT_ADD, QT_SUB, QT_MUL, QT_DIV } qt_binary_op;
+
+/// out[i] = a[i·step_a] op b[i·step_b] for n floats; a step is 1 (the operand advances) or 0
+/// (its first value repeats). Vectorized with AVX-512 or AVX2 when the CPU has them.
+void qt_binary_f32(qt_binary_op op, const float *a, int step_a, const float *b, int step_b, float *out, size_t n);
+
+/// out[i] = round_half_even(x[i] / scale) + zero_point clipped to [qmin, qmax] (NaN to 0),
+/// stored in out_bytes = 1, 2 or 4 bytes (the value's low bits: unsigned types come out right).
+/// numpy's quantization of a whole tensor, bit for bit.
+void qt_quantize_f32(const float *x, size_t n, float scale, float zero_point, float qmin, float qmax,
+                     void *out, int out_bytes);
+
+/// y[i] = erf(x[i]) for n floats (y may equal x): a polynomial within 2.5 ulp of the correctly
+/// rounded value, vectorized with AVX-512 or AVX2 when the CPU has them. The result does not
+/// depend on the instruction set used.
+void qt_erf_f32(const float *x, float *y, size_t n);
+
+/// The same formula for one value (tests, scalar callers).
+float qt_erf_scalar(float x);
 
 #endif

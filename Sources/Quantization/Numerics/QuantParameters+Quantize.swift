@@ -1,3 +1,4 @@
+import CKernels
 import ONNXModel
 import Runtime
 
@@ -8,7 +9,9 @@ extension QuantParameters {
     public func quantizedValues(_ values: UnsafeBufferPointer<Float>, shape: [Int]) throws -> [Int32] {
         precondition(values.count == shape.reduce(1, *), "\(values.count) values for shape \(shape)")
         guard let axis else {
-            return values.map { type.quantize($0, scale: scale[0], zeroPoint: zeroPoint[0]) }
+            var result = [Int32](repeating: 0, count: values.count)
+            result.withUnsafeMutableBytes { quantizePerTensor(values, into: $0.baseAddress, bytes: 4) }
+            return result
         }
         let layout = try ChannelLayout(shape: shape, axis: axis)
         guard layout.count == scale.count else {
@@ -25,8 +28,22 @@ extension QuantParameters {
     /// runtime stores them).
     public func quantize(_ values: UnsafeBufferPointer<Float>, shape: [Int]) throws -> Tensor {
         let tensor = Tensor(uninitialized: type.dataType, shape: shape)
-        QuantizedStore.write(try quantizedValues(values, shape: shape), into: tensor)
+        if axis == nil, let store = QuantizedStore.destination(tensor) {
+            precondition(values.count == tensor.count, "\(values.count) values for shape \(shape)")
+            quantizePerTensor(values, into: store.pointer, bytes: store.bytes)
+        } else {
+            QuantizedStore.write(try quantizedValues(values, shape: shape), into: tensor)
+        }
         return tensor
+    }
+
+    /// The per-tensor loop in C (vectorized; `QuantType.quantize` value by value, bit for bit),
+    /// storing `bytes`-wide integers.
+    private func quantizePerTensor(_ values: UnsafeBufferPointer<Float>, into pointer: UnsafeMutableRawPointer?, bytes: Int) {
+        guard let base = values.baseAddress, let pointer else { return }
+        let range = type.fullRange
+        qt_quantize_f32(base, values.count, scale[0], Float(zeroPoint[0]), Float(range.qmin), Float(range.qmax),
+                        pointer, Int32(bytes))
     }
 }
 
@@ -53,6 +70,19 @@ enum QuantizedStore {
         case .uint16: fill(tensor.mutableElements(UInt16.self), values)
         case .int32: fill(tensor.mutableElements(Int32.self), values)
         default: preconditionFailure("not a quantized integer type: \(tensor.type)")
+        }
+    }
+
+    /// Where a tensor of a quantized type keeps its values, and their width in bytes (int4 and
+    /// uint4 take one byte each); nil for other types.
+    static func destination(_ tensor: Tensor) -> (pointer: UnsafeMutableRawPointer?, bytes: Int)? {
+        switch tensor.type {
+        case .int8, .int4: return (UnsafeMutableRawPointer(tensor.mutableElements(Int8.self).baseAddress), 1)
+        case .uint8, .uint4: return (UnsafeMutableRawPointer(tensor.mutableElements(UInt8.self).baseAddress), 1)
+        case .int16: return (UnsafeMutableRawPointer(tensor.mutableElements(Int16.self).baseAddress), 2)
+        case .uint16: return (UnsafeMutableRawPointer(tensor.mutableElements(UInt16.self).baseAddress), 2)
+        case .int32: return (UnsafeMutableRawPointer(tensor.mutableElements(Int32.self).baseAddress), 4)
+        default: return nil
         }
     }
 

@@ -1,3 +1,4 @@
+import CKernels
 import ONNXModel
 
 // Activation functions, with attributes read once and the spec's defaults. The cheap ones
@@ -100,6 +101,14 @@ struct GeluKernel: UnaryKernel {
             return T(0.5) * x * (1 + T.tanh(inner))
         }
         return T(0.5) * x * (1 + T.erf(x * T(0.707_106_781_186_547_5)))
+    }
+
+    /// The exact form on the vectorized erf (see ErfKernel), in passes over the range.
+    func floatLoop(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ range: Range<Int>) {
+        guard !usesTanh else { return referenceLoop(x, y, range) }
+        for i in range { y[i] = x[i] * 0.707_106_781_186_547_5 }
+        qt_erf_f32(y + range.lowerBound, y + range.lowerBound, range.count)
+        for i in range { y[i] = 0.5 * x[i] * (1 + y[i]) }
     }
 }
 

@@ -1,39 +1,40 @@
+import CKernels
 import ONNXModel
 
 // Binary arithmetic with numpy broadcasting. Integers wrap on overflow (as numpy and
 // onnxruntime do) instead of trapping.
 
-struct AddKernel: ArithmeticKernel, VectorArithmetic {
+struct AddKernel: ArithmeticKernel, NativeArithmetic {
     let broadcast: LegacyBroadcast
     init(_ node: KernelNode) { broadcast = LegacyBroadcast(node) }
     func real<T: RealMath>(_ a: T, _ b: T) -> T { a + b }
     func integer<T: FixedWidthInteger>(_ a: T, _ b: T) -> T { a &+ b }
-    @inline(__always) func vector(_ a: FloatVector, _ b: FloatVector) -> FloatVector { a + b }
+    var native: qt_binary_op { QT_ADD }
 }
 
-struct SubKernel: ArithmeticKernel, VectorArithmetic {
+struct SubKernel: ArithmeticKernel, NativeArithmetic {
     let broadcast: LegacyBroadcast
     init(_ node: KernelNode) { broadcast = LegacyBroadcast(node) }
     func real<T: RealMath>(_ a: T, _ b: T) -> T { a - b }
     func integer<T: FixedWidthInteger>(_ a: T, _ b: T) -> T { a &- b }
-    @inline(__always) func vector(_ a: FloatVector, _ b: FloatVector) -> FloatVector { a - b }
+    var native: qt_binary_op { QT_SUB }
 }
 
-struct MulKernel: ArithmeticKernel, VectorArithmetic {
+struct MulKernel: ArithmeticKernel, NativeArithmetic {
     let broadcast: LegacyBroadcast
     init(_ node: KernelNode) { broadcast = LegacyBroadcast(node) }
     func real<T: RealMath>(_ a: T, _ b: T) -> T { a * b }
     func integer<T: FixedWidthInteger>(_ a: T, _ b: T) -> T { a &* b }
-    @inline(__always) func vector(_ a: FloatVector, _ b: FloatVector) -> FloatVector { a * b }
+    var native: qt_binary_op { QT_MUL }
 }
 
 /// Integer division truncates toward zero, as in C.
-struct DivKernel: ArithmeticKernel, VectorArithmetic {
+struct DivKernel: ArithmeticKernel, NativeArithmetic {
     let broadcast: LegacyBroadcast
     init(_ node: KernelNode) { broadcast = LegacyBroadcast(node) }
     func real<T: RealMath>(_ a: T, _ b: T) -> T { a / b }
     func integer<T: FixedWidthInteger>(_ a: T, _ b: T) -> T { a.dividedReportingOverflow(by: b).partialValue }
-    @inline(__always) func vector(_ a: FloatVector, _ b: FloatVector) -> FloatVector { a / b }
+    var native: qt_binary_op { QT_DIV }
     var dividesIntegers: Bool { true }
 }
 

@@ -1,3 +1,4 @@
+import CKernels
 import ONNXModel
 
 /// Sixteen floats at a time: a cache line, and lanes enough to keep every SIMD unit busy.
@@ -157,6 +158,22 @@ extension VectorArithmetic {
             default:
                 z.update(repeating: real(x[0], y[0]), count: count)
             }
+        }
+    }
+}
+
+/// An arithmetic rule whose float runs go through the C loop (AVX-512 or AVX2, 16 or 8 lanes
+/// where Swift's SIMD types get SSE on the baseline target); the results are the same.
+protocol NativeArithmetic: BinaryArithmetic {
+    var native: qt_binary_op { get }
+}
+
+extension NativeArithmetic {
+    func floatRuns(_ plan: BroadcastPlan, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
+                   _ out: UnsafeMutablePointer<Float>, threads: Int) {
+        let (stepA, stepB) = (Int32(plan.steps[0]), Int32(plan.steps[1]))
+        plan.run(threads: threads, minimumPerThread: grain) { offsets, start, count in
+            qt_binary_f32(native, a + offsets[0], stepA, b + offsets[1], stepB, out + start, count)
         }
     }
 }

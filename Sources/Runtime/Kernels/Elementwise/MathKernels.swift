@@ -1,3 +1,4 @@
+import CKernels
 import ONNXModel
 
 // Unary math functions. Integer types are accepted where the spec allows them (Abs, Neg,
@@ -23,6 +24,11 @@ struct LogKernel: UnaryKernel {
 struct ErfKernel: UnaryKernel {
     init(_ node: KernelNode) {}
     func real<T: RealMath>(_ x: T) -> T { T.erf(x) }
+    /// The C polynomial (libm's erff is scalar, ~5 ns an element); it handles every element
+    /// of the range, tail included, so results do not depend on how threads split it.
+    func floatLoop(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ range: Range<Int>) {
+        qt_erf_f32(x + range.lowerBound, y + range.lowerBound, range.count)
+    }
 }
 
 struct TanhKernel: UnaryKernel, VectorUnaryRule {

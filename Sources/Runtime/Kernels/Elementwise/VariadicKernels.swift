@@ -1,3 +1,4 @@
+import CKernels
 import ONNXModel
 
 /// The larger value; NaN wins, as in numpy.maximum.
@@ -14,10 +15,10 @@ struct Minimum: VectorArithmetic {
     @inline(__always) func vector(_ a: FloatVector, _ b: FloatVector) -> FloatVector { a.replacing(with: b, where: b .< a .| b .!= b) }
 }
 
-struct Addition: VectorArithmetic {
+struct Addition: NativeArithmetic {
     func real<T: RealMath>(_ a: T, _ b: T) -> T { a + b }
     func integer<T: FixedWidthInteger>(_ a: T, _ b: T) -> T { a &+ b }
-    @inline(__always) func vector(_ a: FloatVector, _ b: FloatVector) -> FloatVector { a + b }
+    var native: qt_binary_op { QT_ADD }
 }
 
 /// An op over any number of inputs, all broadcast together: a pairwise fold of its rule.

@@ -1,8 +1,18 @@
 /// MatMul with numpy semantics: 1-D operands promoted, batch dimensions broadcast.
-struct MatMulKernel: OpKernel {
+struct MatMulKernel: OpKernel, ConstantInputPreparing {
     let node: KernelNode
+    /// A constant 2-D float B, packed at compile time.
+    private var packedB: PackedMatrix?
 
     init(_ node: KernelNode) throws { self.node = node }
+
+    func prepared(constants: [Tensor?]) -> OpKernel? {
+        guard constants.count > 1, let b = constants[1], b.type == .float, b.rank == 2,
+              b.shape[0] > 0, b.shape[1] >= 8 else { return nil }
+        var kernel = self
+        kernel.packedB = PackedMatrix(k: b.shape[0], n: b.shape[1], b: b.elements(Float.self).baseAddress!, ldb: b.shape[1])
+        return kernel
+    }
 
     func run(_ inputs: [Tensor?], _ context: ExecutionContext) throws -> [Tensor?] {
         guard let a = inputs[0], let b = inputs[1] else { throw node.failure("needs two inputs") }
@@ -14,10 +24,11 @@ struct MatMulKernel: OpKernel {
         guard a.type == .float, b.type == .float else {
             throw node.failure("supports float inputs, got \(a.type) and \(b.type)")
         }
-        return [try MatMulKernel.multiply(a, b, threads: context.threads, node: node)]
+        let packed = packedB.flatMap { b.rank == 2 && b.shape == [$0.k, $0.n] ? $0 : nil }
+        return [try MatMulKernel.multiply(a, b, threads: context.threads, node: node, packedB: packed)]
     }
 
-    static func multiply(_ a: Tensor, _ b: Tensor, threads: Int, node: KernelNode) throws -> Tensor {
+    static func multiply(_ a: Tensor, _ b: Tensor, threads: Int, node: KernelNode, packedB: PackedMatrix? = nil) throws -> Tensor {
         let batches = try MatrixBatches(a.shape, b.shape, node: node)
         let (m, k, n) = (batches.m, batches.k, batches.n)
         let output = Tensor(uninitialized: .float, shape: batches.outputShape)
@@ -26,7 +37,8 @@ struct MatMulKernel: OpKernel {
         let batchCount = batches.count
         if batches.aIsStacked {
             // [.., M, K] × [K, N]: one product with all batches stacked as rows.
-            GEMM.multiply(m: batchCount * m, n: n, k: k, a: pa, lda: k, b: pb, ldb: n, c: pc, ldc: n, threads: threads)
+            GEMM.multiply(m: batchCount * m, n: n, k: k, a: pa, lda: k, b: pb, ldb: n, c: pc, ldc: n, threads: threads,
+                          packedB: packedB)
             return output
         }
         // Many small products: one thread each; few large ones: threads inside each product.
