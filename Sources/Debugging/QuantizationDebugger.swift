@@ -1,5 +1,6 @@
 import Foundation
 import ONNXModel
+import Passes
 import Quantization
 import Runtime
 
@@ -50,7 +51,9 @@ public struct QuantizationDebugger {
     public func run() throws -> DebugReport {
         let start = monotonicMilliseconds()
         let float = Model(try ModelFile.load(configuration.floatModel))
+        try ModelAdmission.admit(float, path: configuration.floatModel)
         let quantized = Model(try ModelFile.load(configuration.quantizedModel))
+        try ModelAdmission.admit(quantized, path: configuration.quantizedModel)
         let pairing = try TensorPairing(float: float, quantized: quantized)
         guard !pairing.activations.isEmpty || !pairing.weights.isEmpty else {
             throw DebugError("\(configuration.quantizedModel): no quantized tensor pairs with a tensor of \(configuration.floatModel) "

@@ -67,7 +67,7 @@ public struct StaticQuantizer {
     private func normalize(_ model: Model) throws {
         if model.metadata("onnx.quant.pre_process") != "qtool" {
             configuration.notice?("the model was not preprocessed by qtool: inferring shapes and normalizing the graph first")
-            ShapeInference().run(on: model)
+            try ShapeInference().runRefusingContradictions(on: model)
             try PassManager(OptimizationPasses.standard()).run(on: model)
         }
         ShapeInference().run(on: model)

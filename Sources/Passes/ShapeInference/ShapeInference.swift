@@ -31,6 +31,15 @@ public struct ShapeInference {
 
     public init(options: Options = Options()) { self.options = options }
 
+    /// `run`, refusing a model with a contradiction: a node whose inputs its op cannot take
+    /// (the first one is named), since such a model cannot run as written.
+    @discardableResult
+    public func runRefusingContradictions(on model: Model) throws -> Report {
+        let report = run(on: model)
+        if let contradiction = report.contradictions.first { throw ModelError.invalidGraph(contradiction) }
+        return report
+    }
+
     /// Infers every graph of the model and writes the results as value_info.
     @discardableResult
     public func run(on model: Model) -> Report {

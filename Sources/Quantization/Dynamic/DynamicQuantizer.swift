@@ -64,7 +64,7 @@ public struct DynamicQuantizer {
     /// onnxruntime's output on the same model.
     private func normalize(_ model: Model) throws {
         if model.metadata("onnx.quant.pre_process") != "qtool" {
-            ShapeInference().run(on: model)
+            try ShapeInference().runRefusingContradictions(on: model)
             let changed = try PassManager([ConstantToInitializerPass(), ConstantFoldingPass(), DeadCodeEliminationPass()]).run(on: model)
             if !changed.isEmpty { configuration.notice?("moved weights held in Constant nodes (or computed from them) into initializers") }
         }
