@@ -91,6 +91,22 @@ public final class CalibrationSession {
         states.compactMapValues { $0.totals.nonFinite > 0 ? $0.totals.nonFinite : nil }
     }
 
+    /// Whether sessions that saw different samples can be merged into the one a single session
+    /// would have given: plain MinMax, where only extremes are kept.
+    public var mergesAcrossSamples: Bool { options.method == .minmax && !options.movingAverage }
+
+    /// Takes in a session of the same tensors and options that saw other samples (see
+    /// `mergesAcrossSamples`).
+    public func absorb(_ other: CalibrationSession) {
+        precondition(mergesAcrossSamples && other.options == options, "only plain MinMax sessions merge")
+        samples += other.samples
+        for (name, theirs) in other.states {
+            let state = states[name] ?? makeState(name)
+            state.totals.merge(theirs.totals)
+            state.minMax.absorb(theirs.minMax, options)
+        }
+    }
+
     /// Bytes held for histograms, over all tensors.
     public var histogramBytes: Int { states.values.reduce(0) { $0 + ($1.histogram?.memoryBytes ?? 0) } }
 

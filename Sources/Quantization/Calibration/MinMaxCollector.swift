@@ -46,6 +46,15 @@ struct MinMaxCollector {
         return final.map { TensorRange(min: $0.min, max: $0.max) }
     }
 
+    /// Takes in what another collector saw of other samples. Only for plain MinMax, whose
+    /// result is the extremes of the per-sample extremes and so does not depend on which
+    /// collector saw which sample (moving averages do).
+    mutating func absorb(_ other: MinMaxCollector, _ options: CalibrationOptions) {
+        precondition(!options.movingAverage && sample == nil && other.sample == nil, "only closed plain MinMax merges")
+        guard let theirs = other.merged else { return }
+        merged = merged.map { (Swift.min($0.min, theirs.min), Swift.max($0.max, theirs.max)) } ?? theirs
+    }
+
     /// onnxruntime's `compute_data` for one chunk followed by `merge_range`.
     private static func mergeChunk(_ old: (min: Float, max: Float)?, _ minima: [Float], _ maxima: [Float],
                                    _ options: CalibrationOptions) -> (min: Float, max: Float) {
