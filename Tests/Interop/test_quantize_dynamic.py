@@ -17,7 +17,7 @@ import pytest
 from onnx import TensorProto, helper, numpy_helper
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "Bench"))
-from shared_data import SHARED, samples  # noqa: E402
+from shared_data import SHARED, samples, write_inputs  # noqa: E402
 
 from interop_util import QTOOL
 
@@ -322,3 +322,39 @@ def test_matmul_between_activations(tmp_path: Path):
     ours, theirs = onnx.load(str(tmp_path / "both.onnx")), onnx.load(str(tmp_path / "ort.onnx"))
     assert sorted((n.op_type, n.name, tuple(n.input)) for n in ours.graph.node) == sorted(
         (n.op_type, n.name, tuple(n.input)) for n in theirs.graph.node)
+
+
+# --------------------------------------------------------------------------
+# qtool's interpreter runs what quantize-dynamic emits
+# --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", ["silero_vad.onnx", "paraphrase_minilm_l3_v2.onnx", "ocr_rec_ppocrv4.onnx"])
+def test_qtool_runs_the_dynamic_output_as_onnxruntime_does(tmp_path, name):
+    """DynamicQuantizeLSTM (inside silero's If branches), MatMulInteger, ConvInteger and
+    DynamicQuantizeLinear run on qtool's interpreter. Both runtimes quantize activations at run
+    time from slightly different float values, so a code may round the other way and the flip
+    travels on (the OCR recognizer's softmax moves by up to 0.05 on some samples while its
+    argmax per step stays the same): the outputs must agree as a whole (cosine above 0.999; a
+    wrong scale or a transposed weight gives far less), not bit for bit."""
+    model = SHARED / name
+    if not model.is_file():
+        pytest.skip(f"{model} not present")
+    quantized = tmp_path / "q.onnx"
+    qtool_dynamic(model, quantized)
+    session = ort.InferenceSession(str(quantized), providers=["CPUExecutionProvider"])
+    for index, sample in enumerate(samples(model)[:2]):
+        feeds = {i.name: sample[i.name] for i in session.get_inputs()}
+        expected = session.run(None, feeds)
+        folder = tmp_path / f"in{index}"
+        write_inputs(feeds, folder)
+        out = tmp_path / f"out{index}"
+        proc = subprocess.run([str(QTOOL), "run", "--model", str(quantized), "--inputs", str(folder), "--output-dir", str(out)],
+                              capture_output=True, text=True, timeout=300)
+        assert proc.returncode == 0, proc.stderr
+        for info, reference in zip(session.get_outputs(), expected):
+            if reference.dtype.kind != "f":
+                continue
+            actual = np.load(out / (info.name.replace("/", "_") + ".npy")).astype(np.float64).ravel()
+            reference = reference.astype(np.float64).ravel()
+            cosine = actual @ reference / max(np.linalg.norm(actual) * np.linalg.norm(reference), 1e-30)
+            assert cosine > 0.999, f"{info.name}: cosine {cosine} between qtool and onnxruntime"
