@@ -182,6 +182,9 @@ final class DynamicRewriter {
         let parameters = try QuantParameters.forWeight(floats, shape: values.shape, axis: spec.axis, type: spec.type,
                                                        symmetric: spec.symmetric, reduceRange: spec.reduceRange)
         var quantized = try parameters.quantize(floats, shape: values.shape)
+        // The float weight has been read for the last time: a mapped model's pages go again, so
+        // quantizing a model costs its quantized size in memory, not its float size.
+        proto.rawData?.dropResidentPages()
         var scale = parameters.scaleTensor, zeroPoint = parameters.zeroPointTensor
         if let layout {
             quantized = layout.stored(quantized, tensor.shape)
