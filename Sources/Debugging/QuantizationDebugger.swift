@@ -35,7 +35,10 @@ public struct QuantizationDebugger {
         public var sensitivitySamples = 4
         public var targetSQNR: Double?
         public var threads: Int?
+        /// Notes on the phases (sensitivity, timings).
         public var progress: ((String) -> Void)?
+        /// Called after each sample of the activation pass with (done, total).
+        public var sampleProgress: ((Int, Int) -> Void)?
 
         public init(floatModel: String, quantizedModel: String, dataset: String) {
             self.floatModel = floatModel
@@ -67,9 +70,9 @@ public struct QuantizationDebugger {
                                               quantizedModel: try Interpreter(model: quantized, options: options))
         var sensitivitySamples: [[String: Tensor]] = []
         for index in 0..<dataset.count {
-            configuration.progress?("activations: sample \(index + 1) of \(dataset.count)")
             let feeds = try dataset.sample(index)
             try comparison.add(feeds)
+            configuration.sampleProgress?(index + 1, dataset.count)
             // Only these few are held across samples, for the sensitivity pass's runs.
             if index < configuration.sensitivitySamples { sensitivitySamples.append(feeds) }
         }

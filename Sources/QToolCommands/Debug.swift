@@ -72,8 +72,13 @@ struct Debug: ParsableCommand {
         configuration.sensitivitySamples = sensitivitySamples
         configuration.targetSQNR = targetSqnr
         configuration.threads = threads
-        if !quiet { configuration.progress = { printError("debug: " + $0) } }
+        let samples = Progress(enabled: !quiet, activity: ("comparing", "compared"))
+        if !quiet {
+            configuration.progress = { samples.finish(); printError("debug: " + $0) }
+            configuration.sampleProgress = { samples.update($0, of: $1) }
+        }
         let report = try QuantizationDebugger(configuration).run()
+        samples.finish()
         let text: String
         switch Format(rawValue: format)! {
         case .text: text = DebugTextReport.render(report, top: top)

@@ -36,8 +36,10 @@ final class Progress {
         }
     }
 
+    /// Ends the bar's line (on a terminal), so that whatever is printed next starts a line.
     func finish() {
         if drawn { fputs("\n", stderr) }
+        drawn = false
     }
 
     private static func format(_ seconds: Double) -> String {
