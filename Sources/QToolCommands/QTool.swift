@@ -38,9 +38,25 @@ public struct QTool: ParsableCommand {
     }
 
     private static func fail(_ message: String) -> Never {
-        let oneLine = message.split(whereSeparator: \.isNewline).joined(separator: " ")
-        fputs("qtool: error: \(oneLine)\n", stderr)
+        fputs("qtool: error: \(oneLine(message))\n", stderr)
         Glibc.exit(1)
+    }
+
+    /// The message on one line. Names read from a damaged file can hold any byte: line breaks
+    /// become spaces, other control characters (some of which split lines for other tools, such
+    /// as U+001E) and the Unicode line separators are shown as `\u{1e}` escapes.
+    static func oneLine(_ message: String) -> String {
+        var line = ""
+        for scalar in message.unicodeScalars {
+            if scalar == "\n" || scalar == "\r" {
+                line += " "
+            } else if scalar.properties.generalCategory == .control || scalar == "\u{2028}" || scalar == "\u{2029}" {
+                line += "\\u{\(String(scalar.value, radix: 16))}"
+            } else {
+                line.unicodeScalars.append(scalar)
+            }
+        }
+        return line
     }
 }
 

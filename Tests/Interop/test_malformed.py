@@ -9,6 +9,7 @@ import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import numpy as np
 import onnx
 import pytest
 
@@ -131,30 +132,48 @@ def test_truncated_and_corrupted(qtool, tmp_path, name):
 # the subcommands that work on a model: run, preprocess and the quantizers
 # --------------------------------------------------------------------------
 
-INPUTS = REPO / "Fixtures" / "inputs" / "small_cnn"
-CALIBRATION = REPO / "Fixtures" / "demo-calibration" / "small_cnn"
-WORKING_EVERY = 2          # every 2nd damaged copy of small_cnn (66) through each of them
+WORKING_EVERY = 2          # every 2nd damaged copy of each model (66) through each of them
+# Models that run, with a generator of their inputs: (input name, array) pairs for one sample.
+WORKING_MODELS = {
+    "small_cnn.onnx": lambda rng: [("input", rng.standard_normal((1, 3, 32, 32)).astype(np.float32))],
+    "ir08_opset14.onnx": lambda rng: [("x", rng.standard_normal((2, 3)).astype(np.float32))],
+    "subgraphs.onnx": lambda rng: [("x", rng.standard_normal((2, 4)).astype(np.float32)),
+                                   ("cond", np.array(bool(rng.integers(2)))), ("trip", np.array(3, np.int64))],
+}
 
 
-def working_subcommands(model: Path, out: Path, calibration: Path) -> dict[str, list]:
+def write_model_data(root: Path, make, samples: int = 4) -> tuple[Path, Path]:
+    """One run's inputs (<name>.npy) and a calibration folder (<name>/<sample>.npy)."""
+    rng = np.random.default_rng(11)
+    inputs, calibration = root / "inputs", root / "calibration"
+    inputs.mkdir(parents=True)
+    for name, array in make(rng):
+        np.save(inputs / f"{name}.npy", array)
+    for i in range(samples):
+        for name, array in make(rng):
+            (calibration / name).mkdir(parents=True, exist_ok=True)
+            np.save(calibration / name / f"sample_{i}.npy", array)
+    return inputs, calibration
+
+
+def working_subcommands(model: Path, out: Path, inputs: Path, calibration: Path) -> dict[str, list]:
     commands = {
-        "run": ["run", "--model", model, "--inputs", INPUTS, "--output-dir", out],
+        "run": ["run", "--model", model, "--inputs", inputs, "--output-dir", out],
         "preprocess": ["preprocess", "--input", model, "--output", out / "p.onnx"],
         "quantize-static": ["quantize-static", "--input", model, "--output", out / "q.onnx",
                             "--calibrate-dataset", calibration, "--calibrate-method", "minmax", "--quiet"],
+        "quantize-dynamic": ["quantize-dynamic", "--input", model, "--output", out / "d.onnx", "--quiet"],
     }
-    if run_qtool("quantize-dynamic", "--help").returncode == 0:
-        commands["quantize-dynamic"] = ["quantize-dynamic", "--input", model, "--output", out / "d.onnx", "--quiet"]
     return commands
 
 
-def check_working_case(work: Path, label: str, data: bytes, calibration: Path) -> list[str]:
+def check_working_case(work: Path, label: str, data: bytes, inputs: Path, calibration: Path) -> list[str]:
     d = work / label.replace("@", "_").replace("=", "_")
     (d / "in").mkdir(parents=True)
     model = d / "in" / "damaged.onnx"
     model.write_bytes(data)
     problems = []
-    for command, args in working_subcommands(model, d / "out", calibration).items():
+    for command, args in working_subcommands(model, d / "out", inputs, calibration).items():
         out = d / "out"
         out.mkdir(exist_ok=True)
         try:
@@ -182,16 +201,15 @@ def check_working_case(work: Path, label: str, data: bytes, calibration: Path) -
     return problems
 
 
-def test_damaged_models_through_run_preprocess_and_the_quantizers(qtool, tmp_path):
-    data = (FIXTURES_DIR / "small_cnn.onnx").read_bytes()
-    # A few calibration samples keep each quantize-static run short.
-    calibration = tmp_path / "calibration" / "input"
-    calibration.mkdir(parents=True)
-    for sample in sorted((CALIBRATION / "input").iterdir())[:4]:
-        (calibration / sample.name).write_bytes(sample.read_bytes())
+@pytest.mark.parametrize("name", sorted(WORKING_MODELS))
+def test_damaged_models_through_run_preprocess_and_the_quantizers(qtool, tmp_path, name):
+    data = (FIXTURES_DIR / name).read_bytes()
+    inputs, calibration = write_model_data(tmp_path / "data", WORKING_MODELS[name])
+    undamaged = check_working_case(tmp_path / "work", "undamaged", data, inputs, calibration)
+    assert not undamaged, "the undamaged model must go through every subcommand: " + "\n".join(undamaged)
     chosen = list(cases(data, seed=2024))[::WORKING_EVERY]
     with ThreadPoolExecutor(WORKERS) as pool:
-        results = list(pool.map(lambda c: check_working_case(tmp_path / "work", *c, calibration.parent), chosen))
+        results = list(pool.map(lambda c: check_working_case(tmp_path / "work", *c, inputs, calibration), chosen))
     problems = [p for r in results for p in r]
     if problems:
-        pytest.fail(f"{len(problems)} problems over {len(chosen)} damaged copies of small_cnn.onnx:\n" + "\n".join(problems[:25]))
+        pytest.fail(f"{len(problems)} problems over {len(chosen)} damaged copies of {name}:\n" + "\n".join(problems[:25]))

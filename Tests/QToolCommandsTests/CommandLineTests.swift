@@ -43,3 +43,13 @@ final class CommandLineTests: XCTestCase {
         XCTAssertEqual(byteText(3 * 1024 * 1024), "3.0 MB")
     }
 }
+
+final class ErrorLineTests: XCTestCase {
+    /// A damaged file can put any byte into a name that an error quotes: the error stays one line
+    /// for every reader (Python's splitlines breaks at U+001C–U+001E too).
+    func testControlCharactersAreEscapedAndLineBreaksBecomeSpaces() {
+        XCTAssertEqual(QTool.oneLine("node 'top_loop' (Lo\u{1e}p): no\nsuch op\r"), "node 'top_loop' (Lo\\u{1e}p): no such op ")
+        XCTAssertEqual(QTool.oneLine("tab\there\u{2028}x"), "tab\\u{9}here\\u{2028}x")
+        XCTAssertEqual(QTool.oneLine("ünïcode names stay"), "ünïcode names stay")
+    }
+}
