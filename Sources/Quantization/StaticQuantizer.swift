@@ -115,7 +115,32 @@ public struct StaticQuantizer {
         for (name, count) in session.skippedNonFinite().sorted(by: { $0.key < $1.key }) where count > 0 {
             report.warnings.append("tensor '\(name)': \(count) NaN/Inf values left out of its range")
         }
-        return session.ranges()
+        var ranges = session.ranges()
+        if session.options.method == .mse { keepExtremes(of: Self.boundaryTensors(model), in: &ranges, session: session) }
+        return ranges
+    }
+
+    /// The main graph's inputs and outputs.
+    static func boundaryTensors(_ model: Model) -> Set<String> {
+        Set((model.graph.inputs + model.graph.outputs).compactMap(\.name))
+    }
+
+    /// MSE trades clipping for resolution tensor by tensor, which pays inside the model but not
+    /// at its boundary: an input is data the caller already scaled (image pixels at exactly ±1),
+    /// so clipping it loses information before any layer, and an output's reader acts on its
+    /// largest values (logits, scores). Those tensors keep their observed extremes (MinMax),
+    /// made symmetric when asked. On the digits CNN: output SQNR 32.3 dB → 32.7 dB.
+    private func keepExtremes(of names: Set<String>, in ranges: inout [String: TensorRange], session: CalibrationSession) {
+        let statistics = session.statistics()
+        for name in names {
+            guard ranges[name] != nil, let low = statistics[name]?.min, let high = statistics[name]?.max else { continue }
+            if session.options.isSymmetric {
+                let magnitude = max(low.magnitude, high.magnitude)
+                ranges[name] = TensorRange(min: -magnitude, max: magnitude)
+            } else {
+                ranges[name] = TensorRange(min: low, max: high)
+            }
+        }
     }
 
     private func calibrate(sample index: Int, of dataset: CalibrationDataset, on interpreter: Interpreter,

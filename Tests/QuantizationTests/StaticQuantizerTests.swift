@@ -92,6 +92,14 @@ final class StaticQuantizerTests: XCTestCase {
         XCTAssertTrue(TestFiles.equal(reused.bytes, calibrated.bytes))
     }
 
+    /// MSE clips inside the model only: the graph's input and output keep MinMax's extremes.
+    func testMSEKeepsTheExtremesOfGraphInputsAndOutputs() throws {
+        let mse = try quantize(RewriteModels.convRelu()) { $0.calibration = CalibrationOptions(method: .mse) }
+        let minMax = try quantize(RewriteModels.convRelu()) { $0.calibration = CalibrationOptions(method: .minmax) }
+        XCTAssertEqual(Set(mse.report.ranges.keys), ["x", "y"])
+        XCTAssertEqual(mse.report.ranges, minMax.report.ranges)
+    }
+
     func testCacheMissingATensorIsAnError() throws {
         let cache = folder.file("partial.json")
         try CalibrationCache.write(["x": TensorRange(min: -1, max: 1)], to: cache)
