@@ -41,7 +41,7 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 import quant_metrics as qm  # noqa: E402
-from shared_data import DATA_SETS  # noqa: E402
+from shared_data import DATA_SETS, write_calibration  # noqa: E402
 
 REPO = HERE.parent
 SHARED = Path(os.environ.get("QTOOL_SHARED_MODELS", str(REPO.parent / "shared" / "models"))).resolve()
@@ -160,15 +160,6 @@ def load_samples(spec: ModelSpec, inputs: list[str]) -> tuple[list[str], list[di
     if len(names) != spec.n:
         print(f"warning: {spec.key}: {len(names)} samples in {folder}, MANIFEST says {spec.n}", file=sys.stderr)
     return names, [{i: np.load(folder / i.replace("/", "_") / n) for i in inputs} for n in names]
-
-
-def write_calibration(samples: list[dict[str, np.ndarray]], names: list[str], folder: Path) -> None:
-    """The `<input name>/<sample>.npy` layout qtool --calibrate-dataset reads."""
-    for sample, name in zip(samples, names):
-        for input_name, array in sample.items():
-            sub = folder / input_name.replace("/", "_")
-            sub.mkdir(parents=True, exist_ok=True)
-            np.save(sub / name, array)
 
 
 def latency_ms(path: Path, sample: dict[str, np.ndarray]) -> float:
@@ -466,7 +457,7 @@ def bench_model(spec: ModelSpec, args: argparse.Namespace, root: Path) -> list[R
 
     work = root / spec.key
     cal_dir = work / "calibration"
-    write_calibration(cal, cal_names, cal_dir)
+    write_calibration(cal, cal_dir, names=cal_names)
 
     task = Task(spec, eval_names)
     task.prepare()

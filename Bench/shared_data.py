@@ -82,10 +82,12 @@ def write_inputs(sample: dict[str, np.ndarray], folder: Path) -> None:
         np.save(folder / (name.replace("/", "_") + ".npy"), array)
 
 
-def write_calibration(data: list[dict[str, np.ndarray]], folder: Path) -> None:
-    """The <input name>/sample_XXXX.npy folders `qtool quantize-static --calibrate-dataset` reads."""
-    for index, sample in enumerate(data):
+def write_calibration(data: list[dict[str, np.ndarray]], folder: Path, names: list[str] | None = None) -> None:
+    """The <input name>/<sample>.npy folders `qtool quantize-static --calibrate-dataset` reads;
+    samples are named `names` (file names, in order) or sample_XXXX.npy."""
+    names = names or [f"sample_{index:04d}.npy" for index in range(len(data))]
+    for sample, file_name in zip(data, names):
         for name, array in sample.items():
             target = folder / name.replace("/", "_")
             target.mkdir(parents=True, exist_ok=True)
-            np.save(target / f"sample_{index:04d}.npy", array)
+            np.save(target / file_name, array)

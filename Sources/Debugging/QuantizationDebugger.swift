@@ -53,10 +53,8 @@ public struct QuantizationDebugger {
 
     public func run() throws -> DebugReport {
         let start = monotonicMilliseconds()
-        let float = Model(try ModelFile.load(configuration.floatModel))
-        try ModelAdmission.admit(float, path: configuration.floatModel)
-        let quantized = Model(try ModelFile.load(configuration.quantizedModel))
-        try ModelAdmission.admit(quantized, path: configuration.quantizedModel)
+        let float = try ModelAdmission.load(configuration.floatModel)
+        let quantized = try ModelAdmission.load(configuration.quantizedModel)
         let pairing = try TensorPairing(float: float, quantized: quantized)
         guard !pairing.activations.isEmpty || !pairing.weights.isEmpty else {
             throw DebugError("\(configuration.quantizedModel): no quantized tensor pairs with a tensor of \(configuration.floatModel) "

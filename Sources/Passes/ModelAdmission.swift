@@ -4,6 +4,14 @@ import ONNXModel
 /// refused up front with the file and node named, rather than failing halfway through a
 /// calibration or, worse, being passed through into an output.
 public enum ModelAdmission {
+    /// The model at `path`, decoded with its tensors checked, then admitted. `inspect` and
+    /// `convert` load without admission: they report and round-trip whatever is there.
+    public static func load(_ path: String) throws -> Model {
+        let model = Model(try ModelFile.load(path))
+        try admit(model, path: path)
+        return model
+    }
+
     /// Sorts every graph topologically (models out of order are common and harmless; a cycle is
     /// not), then refuses the first structural finding (a name nothing defines, a domain the
     /// model does not import, a name defined twice) and any op the ONNX standard does not have at

@@ -60,7 +60,7 @@ struct Preprocess: ParsableCommand {
 
     func run() throws {
         try files.checkOutputIsNotInput()
-        let model = try ModelLoading.admitted(files.input)
+        let model = try ModelAdmission.load(files.input)
         let nodesBefore = model.graph.nodes.count
         if infersShapes {
             let shapes = inferShapes(model)

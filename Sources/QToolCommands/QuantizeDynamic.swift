@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import ONNXModel
+import Passes
 import Quantization
 
 /// `qtool quantize-dynamic`: weights to integers ahead of time, activations at run time.
@@ -57,7 +58,7 @@ struct QuantizeDynamic: ParsableCommand {
 
     func run() throws {
         try files.checkOutputIsNotInput()
-        let model = try ModelLoading.admitted(files.input)
+        let model = try ModelAdmission.load(files.input)
         let progress = Progress(enabled: !quiet, activity: ("quantizing", "quantized"), unit: "nodes")
         var configuration = DynamicQuantizer.Configuration()
         configuration.options = try options()

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import ONNXModel
+import Passes
 import Quantization
 
 /// `qtool quantize-static`: calibrate on the interpreter, then rewrite as QDQ (or QOperator).
@@ -117,7 +118,7 @@ struct QuantizeStatic: ParsableCommand {
 
     func run() throws {
         try files.checkOutputIsNotInput()
-        let model = try ModelLoading.admitted(files.input)
+        let model = try ModelAdmission.load(files.input)
         let progress = Progress(enabled: !quiet)
         var configuration = try makeConfiguration()
         configuration.progress = { progress.update($0, of: $1) }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import ONNXModel
+import Passes
 import Runtime
 
 /// `qtool run`: execute a model on qtool's interpreter with inputs from files.
@@ -31,7 +32,7 @@ struct Run: ParsableCommand {
     }
 
     func run() throws {
-        let interpreter = try Interpreter(model: try ModelLoading.admitted(model), options: InterpreterOptions(threads: threads, profile: profile))
+        let interpreter = try Interpreter(model: try ModelAdmission.load(model), options: InterpreterOptions(threads: threads, profile: profile))
         let feeds = try InputFolder.read(inputs, names: interpreter.inputNames, model: interpreter.model)
         let outputs = try interpreter.run(feeds)
         if let outputDir { try FilePath.makeDirectory(outputDir) }

@@ -15,7 +15,7 @@ import onnxruntime as ort
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "Bench"))
-from shared_data import samples, shared_models  # noqa: E402
+from shared_data import samples, shared_models, write_calibration  # noqa: E402
 
 from interop_util import QTOOL
 
@@ -31,14 +31,6 @@ VARIANTS = {
     "qoperator-per-channel": ["--quant-format", "qoperator"],
     "qoperator-per-tensor": ["--quant-format", "qoperator", "--per-tensor"],
 }
-
-
-def write_calibration(data: list[dict[str, np.ndarray]], folder: Path) -> None:
-    for index, sample in enumerate(data):
-        for name, array in sample.items():
-            target = folder / name.replace("/", "_")
-            target.mkdir(parents=True, exist_ok=True)
-            np.save(target / f"sample_{index:04d}.npy", array)
 
 
 def sqnr(reference: np.ndarray, actual: np.ndarray) -> float:
